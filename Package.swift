@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "sejf",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sejf", targets: ["sejf"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libsodium, through the system's pkg-config; used by SejfCrypto only.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        // Swift wrapper over libsodium: secure buffers, AEAD, key wrapping, Argon2id, hashes.
+        .target(name: "SejfCrypto", dependencies: ["CSodium"]),
+        // Pure domain rules (names, ARNs, labels, tags, deletion, errors). No I/O.
+        .target(name: "SejfCore"),
+        // SQLite persistence (GRDB) with envelope encryption, and the key ring.
+        .target(
+            name: "SejfStore",
+            dependencies: ["SejfCore", "SejfCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The operations, shared by the server and the embedded CLI.
+        .target(
+            name: "SejfService",
+            dependencies: ["SejfCore", "SejfStore", "Yams"]
+        ),
+        // The `sejf` command line.
+        .executableTarget(
+            name: "sejf",
+            dependencies: ["SejfService", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "SejfCryptoTests", dependencies: ["SejfCrypto"]),
+        .testTarget(name: "SejfCoreTests", dependencies: ["SejfCore"]),
+        .testTarget(name: "SejfStoreTests", dependencies: ["SejfStore", "SejfCrypto"]),
+        .testTarget(name: "SejfServiceTests", dependencies: ["SejfService"]),
+        .testTarget(name: "SejfCLITests", dependencies: ["sejf"]),
+    ]
+)

@@ -1,0 +1,60 @@
+/// The error every Sejf operation throws: an AWS Secrets Manager error code and AWS's message,
+/// so the API layer can return it verbatim and the CLI can print it on one line.
+///
+/// Messages never contain a secret value or key material.
+public struct SejfError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The AWS error codes (`__type`) Sejf returns.
+    public enum Code: String, Sendable, CaseIterable {
+        case resourceNotFound = "ResourceNotFoundException"
+        case resourceExists = "ResourceExistsException"
+        case invalidParameter = "InvalidParameterException"
+        case invalidRequest = "InvalidRequestException"
+        case invalidNextToken = "InvalidNextTokenException"
+        case limitExceeded = "LimitExceededException"
+        case decryptionFailure = "DecryptionFailure"
+        case encryptionFailure = "EncryptionFailure"
+        case validation = "ValidationException"
+        case accessDenied = "AccessDeniedException"
+        case internalServiceError = "InternalServiceError"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension SejfError {
+    /// `ResourceNotFoundException` for a secret that does not exist (or is purged).
+    public static let secretNotFound = SejfError(.resourceNotFound, "Secrets Manager can't find the specified secret.")
+
+    /// `InvalidRequestException` for an operation on a secret scheduled for deletion.
+    public static let markedForDeletion = SejfError(
+        .invalidRequest, "You can't perform this operation on the secret because it was marked for deletion.")
+
+    /// `ResourceNotFoundException` for a staging label no version carries.
+    public static func valueNotFound(stage: String) -> SejfError {
+        SejfError(.resourceNotFound, "Secrets Manager can't find the specified secret value for staging label: \(stage)")
+    }
+
+    /// `ResourceNotFoundException` for a version id the secret does not have.
+    public static func valueNotFound(versionId: String) -> SejfError {
+        SejfError(.resourceNotFound, "Secrets Manager can't find the specified secret value for VersionId: \(versionId)")
+    }
+
+    /// `ValidationException` in the form AWS uses for a violated model constraint.
+    public static func constraint(_ member: String, _ rule: String) -> SejfError {
+        SejfError(.validation, "1 validation error detected: Value at '\(member)' failed to satisfy constraint: \(rule)")
+    }
+
+    /// A length constraint from the service model, checked against `count`.
+    public static func checkLength(_ member: String, _ count: Int, min: Int = 0, max: Int) throws {
+        if count < min { throw constraint(member, "Member must have length greater than or equal to \(min)") }
+        if count > max { throw constraint(member, "Member must have length less than or equal to \(max)") }
+    }
+}

@@ -1,0 +1,52 @@
+import CSodium
+
+/// SHA-256, HMAC-SHA-256 and keyed BLAKE2b, all from libsodium.
+public enum Hash {
+    /// SHA-256 digest (32 bytes).
+    public static func sha256(_ data: [UInt8]) -> [UInt8] {
+        Sodium.ensureInitialised()
+        var out = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
+        crypto_hash_sha256(&out, data, UInt64(data.count))
+        return out
+    }
+
+    /// HMAC-SHA-256 of `data` under a key of any length.
+    public static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        Sodium.ensureInitialised()
+        var state = crypto_auth_hmacsha256_state()
+        var out = [UInt8](repeating: 0, count: Int(crypto_auth_hmacsha256_BYTES))
+        crypto_auth_hmacsha256_init(&state, key, key.count)
+        crypto_auth_hmacsha256_update(&state, data, UInt64(data.count))
+        crypto_auth_hmacsha256_final(&state, &out)
+        sodium_memzero(&state, MemoryLayout<crypto_auth_hmacsha256_state>.size)
+        return out
+    }
+
+    /// BLAKE2b of `data`, `length` bytes (16–64), keyed with `key` when given.
+    public static func blake2b(_ data: [UInt8], key: SecureBytes? = nil, length: Int = 32) -> [UInt8] {
+        Sodium.ensureInitialised()
+        precondition(length >= Int(crypto_generichash_BYTES_MIN) && length <= Int(crypto_generichash_BYTES_MAX))
+        var out = [UInt8](repeating: 0, count: length)
+        if let key {
+            key.withUnsafeBytes { k in
+                _ = crypto_generichash(&out, length, data, UInt64(data.count),
+                                       k.baseAddress!.assumingMemoryBound(to: UInt8.self), k.count)
+            }
+        } else {
+            crypto_generichash(&out, length, data, UInt64(data.count), nil, 0)
+        }
+        return out
+    }
+
+    /// Lower-case hexadecimal of a byte array (for key ids and digests, never for keys).
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

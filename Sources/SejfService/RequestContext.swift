@@ -1,0 +1,64 @@
+import Foundation
+import SejfCore
+
+/// Who is calling, from where, in which environment: the seam through which authorization and
+/// audit see every request. The embedded CLI builds one for the local operator; the server builds
+/// one per HTTP request from the verified SigV4 signature.
+public struct RequestContext: Sendable {
+    /// The environment (the AWS region of the request).
+    public var environment: EnvironmentName
+    /// The authenticated principal.
+    public var principal: Principal
+    /// The access key that signed the request, if any.
+    public var accessKeyId: String?
+    /// Client address (`local` for the embedded CLI).
+    public var sourceAddress: String
+    public var userAgent: String
+    /// A unique id per request, echoed to clients and written to the audit trail.
+    public var requestId: String
+
+    public init(environment: EnvironmentName, principal: Principal, accessKeyId: String? = nil,
+                sourceAddress: String, userAgent: String, requestId: String = UUID().uuidString.lowercased()) {
+        self.environment = environment
+        self.principal = principal
+        self.accessKeyId = accessKeyId
+        self.sourceAddress = sourceAddress
+        self.userAgent = userAgent
+        self.requestId = requestId
+    }
+
+    /// The local operator using the embedded CLI on this machine.
+    public static func localOperator(environment: EnvironmentName, userAgent: String = "sejf-cli") -> RequestContext {
+        RequestContext(environment: environment, principal: .localOperator, sourceAddress: "local", userAgent: userAgent)
+    }
+}
+
+/// A user or service account.
+public struct Principal: Sendable, Equatable {
+    public var name: String
+    public var isLocalOperator: Bool
+
+    public init(name: String, isLocalOperator: Bool = false) {
+        self.name = name
+        self.isLocalOperator = isLocalOperator
+    }
+
+    /// The operator of the embedded CLI: the `admin` principal that `sejf init` creates.
+    public static let localOperator = Principal(name: "admin", isLocalOperator: true)
+}
+
+/// The AWS action names, as authorization and audit will see them.
+public enum Action: String, Sendable, CaseIterable {
+    case createSecret = "secretsmanager:CreateSecret"
+    case getSecretValue = "secretsmanager:GetSecretValue"
+    case putSecretValue = "secretsmanager:PutSecretValue"
+    case updateSecret = "secretsmanager:UpdateSecret"
+    case updateSecretVersionStage = "secretsmanager:UpdateSecretVersionStage"
+    case describeSecret = "secretsmanager:DescribeSecret"
+    case listSecrets = "secretsmanager:ListSecrets"
+    case listSecretVersionIds = "secretsmanager:ListSecretVersionIds"
+    case deleteSecret = "secretsmanager:DeleteSecret"
+    case restoreSecret = "secretsmanager:RestoreSecret"
+    case tagResource = "secretsmanager:TagResource"
+    case untagResource = "secretsmanager:UntagResource"
+}

@@ -1,0 +1,180 @@
+import Foundation
+import SejfCore
+import SejfStore
+
+extension SecretsService {
+    /// `GetSecretValue`: the decrypted value of `AWSCURRENT`, or of the version or label asked for.
+    public func getSecretValue(_ request: GetSecretValueRequest, _ context: RequestContext) throws -> GetSecretValueResponse {
+        if let id = request.VersionId { try VersionToken.validate(id, member: "versionId") }
+        if let stage = request.VersionStage { try SejfError.checkLength("versionStage", stage.count, min: 1, max: 256) }
+        let response = try perform(.getSecretValue, context) {
+            try store.read { reader in
+                let secret = try findSecret(request.SecretId, context, in: reader)
+                try requireNotDeleted(secret)
+                let version = try resolveVersion(try reader.versions(of: secret), id: request.VersionId, stage: request.VersionStage)
+                let value = try reader.value(of: secret, versionId: version.id)
+                var response = GetSecretValueResponse(ARN: secret.arn.description, Name: secret.name, VersionId: version.id,
+                                                      VersionStages: version.stages, CreatedDate: version.createdAt)
+                switch value {
+                case .string(let s): response.SecretString = s
+                case .binary(let b): response.SecretBinary = Data(b)
+                }
+                return response
+            }
+        }
+        recordAccess(request.SecretId, context)
+        return response
+    }
+
+    /// The version a `VersionId` / `VersionStage` pair selects, by AWS's rules.
+    func resolveVersion(_ labels: StagingLabels, id: String?, stage: String?) throws -> VersionSummary {
+        if let id {
+            guard let version = labels.version(id: id) else { throw SejfError.valueNotFound(versionId: id) }
+            if let stage, !version.stages.contains(stage) {
+                throw SejfError(.invalidRequest, "You provided a VersionStage that is not associated to the provided VersionId.")
+            }
+            return version
+        }
+        let stage = stage ?? StagingLabels.current
+        guard let version = labels.version(withStage: stage) else { throw SejfError.valueNotFound(stage: stage) }
+        return version
+    }
+
+    /// Sets `LastAccessedDate` (a date, as in AWS: at most one write per secret per day).
+    /// Best effort: a read from a read-only data directory still answers.
+    private func recordAccess(_ secretId: String, _ context: RequestContext) {
+        let today = (clock() / 86_400).rounded(.down) * 86_400
+        _ = try? store.write { writer in
+            var secret = try findSecret(secretId, context, in: writer)
+            guard secret.lastAccessedAt != today else { return }
+            secret.lastAccessedAt = today
+            try writer.updateSecret(secret)
+        }
+    }
+
+    /// `DescribeSecret`: metadata and version labels, never the value. Works on a secret scheduled
+    /// for deletion.
+    public func describeSecret(_ request: SecretIdRequest, _ context: RequestContext) throws -> DescribeSecretResponse {
+        try perform(.describeSecret, context) {
+            try store.read { reader in
+                let secret = try findSecret(request.SecretId, context, in: reader)
+                let labels = try reader.versions(of: secret)
+                return DescribeSecretResponse(
+                    ARN: secret.arn.description, Name: secret.name, Description: secret.description, KmsKeyId: secret.kmsKeyId,
+                    LastChangedDate: secret.lastChangedAt, LastAccessedDate: secret.lastAccessedAt,
+                    DeletedDate: secret.deletion?.deletedAt, Tags: secret.tags.isEmpty ? nil : secret.tags,
+                    VersionIdsToStages: Self.stageMap(labels), CreatedDate: secret.createdAt)
+            }
+        }
+    }
+
+    /// `ListSecrets`: secrets of the environment, filtered, sorted and paginated as in AWS.
+    public func listSecrets(_ request: ListSecretsRequest, _ context: RequestContext) throws -> ListSecretsResponse {
+        let filters = request.Filters ?? []
+        try SecretFilter.validate(filters)
+        let maxResults = try Self.validateMaxResults(request.MaxResults)
+        let offset = try PageToken.decode(request.NextToken)
+        let sortKey = try Self.sortKey(request.SortBy)
+        let descending = try Self.isDescending(request.SortOrder)
+        return try perform(.listSecrets, context) {
+            try store.read { reader in
+                try requireEnvironment(context.environment, in: reader)
+                let now = clock()
+                var secrets = try reader.secrets(in: context.environment).filter { secret in
+                    guard let deletion = secret.deletion else { return true }
+                    return request.IncludePlannedDeletion == true && !deletion.isExpired(at: now)
+                }
+                secrets = secrets.filter {
+                    SecretFilter.matches(filters, .init(name: $0.name, description: $0.description, tags: $0.tags,
+                                                        primaryRegion: context.environment.rawValue))
+                }
+                secrets.sort { a, b in descending ? sortKey(b, a) : sortKey(a, b) }
+                let (page, next) = PageToken.page(secrets, offset: offset, maxResults: maxResults)
+                let entries = try page.map { secret in
+                    SecretListEntry(
+                        ARN: secret.arn.description, Name: secret.name, Description: secret.description, KmsKeyId: secret.kmsKeyId,
+                        LastChangedDate: secret.lastChangedAt, LastAccessedDate: secret.lastAccessedAt,
+                        DeletedDate: secret.deletion?.deletedAt, Tags: secret.tags.isEmpty ? nil : secret.tags,
+                        SecretVersionsToStages: Self.stageMap(try reader.versions(of: secret)), CreatedDate: secret.createdAt)
+                }
+                return ListSecretsResponse(SecretList: entries, NextToken: next)
+            }
+        }
+    }
+
+    /// `ListSecretVersionIds`: versions with their labels; label-less (deprecated) ones on request.
+    public func listSecretVersionIds(_ request: ListSecretVersionIdsRequest, _ context: RequestContext) throws -> ListSecretVersionIdsResponse {
+        let maxResults = try Self.validateMaxResults(request.MaxResults)
+        let offset = try PageToken.decode(request.NextToken)
+        return try perform(.listSecretVersionIds, context) {
+            try store.read { reader in
+                let secret = try findSecret(request.SecretId, context, in: reader)
+                let versions = try reader.versions(of: secret).versions.reversed().filter {
+                    request.IncludeDeprecated == true || !$0.stages.isEmpty
+                }
+                let (page, next) = PageToken.page(Array(versions), offset: offset, maxResults: maxResults)
+                return ListSecretVersionIdsResponse(
+                    Versions: page.map { SecretVersionsListEntry(VersionId: $0.id, VersionStages: $0.stages, CreatedDate: $0.createdAt) },
+                    NextToken: next, ARN: secret.arn.description, Name: secret.name)
+            }
+        }
+    }
+
+    /// The environments of this store.
+    public func listEnvironments() throws -> [EnvironmentSummary] {
+        try store.read { reader in
+            try reader.environments().map { env in
+                let secrets = try reader.secrets(in: env.name)
+                return EnvironmentSummary(
+                    name: env.name.rawValue, description: env.description, namespace: env.namespace,
+                    keySource: try reader.keys(of: env.name).first?.source.rawValue ?? "none",
+                    secrets: secrets.filter { !TagRules.isConfig($0.tags) }.count,
+                    configs: secrets.filter { TagRules.isConfig($0.tags) }.count)
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func stageMap(_ labels: StagingLabels) -> [String: [String]] {
+        Dictionary(uniqueKeysWithValues: labels.versions.filter { !$0.stages.isEmpty }.map { ($0.id, $0.stages) })
+    }
+
+    static func validateMaxResults(_ maxResults: Int?) throws -> Int {
+        guard let maxResults else { return 100 }
+        guard (1...100).contains(maxResults) else {
+            throw SejfError.constraint("maxResults", maxResults < 1
+                ? "Member must have value greater than or equal to 1" : "Member must have value less than or equal to 100")
+        }
+        return maxResults
+    }
+
+    static func sortKey(_ sortBy: String?) throws -> (SecretRecord, SecretRecord) -> Bool {
+        switch sortBy ?? "created-date" {
+        case "created-date": return { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }
+        case "last-changed-date": return { ($0.lastChangedAt, $0.name) < ($1.lastChangedAt, $1.name) }
+        case "last-accessed-date": return { ($0.lastAccessedAt ?? 0, $0.name) < ($1.lastAccessedAt ?? 0, $1.name) }
+        case "name": return { $0.name < $1.name }
+        default:
+            throw SejfError.constraint("sortBy", "Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]")
+        }
+    }
+
+    static func isDescending(_ sortOrder: String?) throws -> Bool {
+        switch sortOrder ?? "asc" {
+        case "asc": return false
+        case "desc": return true
+        default: throw SejfError.constraint("sortOrder", "Member must satisfy enum value set: [asc, desc]")
+        }
+    }
+}
+
+/// One line of `sejf env list`.
+public struct EnvironmentSummary: Codable, Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public var namespace: String?
+    public var keySource: String
+    public var secrets: Int
+    public var configs: Int
+}

@@ -1,0 +1,81 @@
+import SejfCore
+import SejfCrypto
+
+/// Envelope encryption of one secret version.
+///
+/// Each version gets a fresh 256-bit data key. The value is sealed under it with
+/// XChaCha20-Poly1305; the data key is sealed under the environment's key-encryption key. Both
+/// bind, as associated data, the format version, environment, secret ARN and version id, so a
+/// ciphertext or wrapped key copied to another row does not open.
+///
+/// Stored forms:
+///
+///     wrapped key: 0x01 | KEK id (16 bytes) | nonce (24) | sealed data key (32 + 16)
+///     ciphertext:  0x01 | nonce (24) | sealed value (n + 16)
+enum Envelope {
+    static let formatVersion: UInt8 = 1
+    static let keyIdLength = 16
+
+    struct Sealed {
+        var wrappedKey: [UInt8]
+        var ciphertext: [UInt8]
+    }
+
+    /// Where a version belongs; its bytes are the associated data.
+    struct Binding {
+        var environment: EnvironmentName
+        var arn: String
+        var versionId: String
+
+        func associatedData(_ purpose: String) -> [UInt8] {
+            Array("sejf.\(purpose).v\(Envelope.formatVersion)\u{0}\(environment)\u{0}\(arn)\u{0}\(versionId)".utf8)
+        }
+    }
+
+    static func seal(_ plaintext: [UInt8], binding: Binding, kek: KeyEncryptionKey) throws -> Sealed {
+        let dataKey = SecureBytes.random(count: AEAD.keyLength)
+        let ciphertext = try AEAD.seal(plaintext, associatedData: binding.associatedData("value"), key: dataKey)
+        let wrapped = try dataKey.withUnsafeBytes { try wrap(Array($0), binding: binding, kek: kek) }
+        return Sealed(wrappedKey: wrapped, ciphertext: [formatVersion] + ciphertext)
+    }
+
+    /// Opens a version. Any mismatch — wrong key, altered byte, row moved — is `DecryptionFailure`.
+    static func open(_ sealed: Sealed, binding: Binding, kek: KeyEncryptionKey) throws -> [UInt8] {
+        guard sealed.ciphertext.first == formatVersion else { throw failure(binding, "unknown ciphertext format") }
+        let dataKey = try unwrap(sealed.wrappedKey, binding: binding, kek: kek)
+        do {
+            return try AEAD.open(Array(sealed.ciphertext.dropFirst()), associatedData: binding.associatedData("value"), key: dataKey)
+        } catch {
+            throw failure(binding, "the ciphertext does not authenticate")
+        }
+    }
+
+    /// The KEK id a wrapped key names, or nil when malformed.
+    static func keyId(ofWrappedKey wrapped: [UInt8]) -> String? {
+        guard wrapped.count > 1 + keyIdLength, wrapped[0] == formatVersion else { return nil }
+        return Hash.hex(Array(wrapped[1...keyIdLength]))
+    }
+
+    private static func wrap(_ dataKey: [UInt8], binding: Binding, kek: KeyEncryptionKey) throws -> [UInt8] {
+        var dataKey = dataKey
+        defer { SecureBytes.wipe(&dataKey) }
+        let sealed = try AEAD.seal(dataKey, associatedData: binding.associatedData("dek") + kek.idBytes, key: kek.bytes)
+        return [formatVersion] + kek.idBytes + sealed
+    }
+
+    private static func unwrap(_ wrapped: [UInt8], binding: Binding, kek: KeyEncryptionKey) throws -> SecureBytes {
+        guard let id = keyId(ofWrappedKey: wrapped) else { throw failure(binding, "malformed wrapped key") }
+        guard id == kek.id else { throw failure(binding, "wrapped with key \(id), not \(kek.id)") }
+        do {
+            return try AEAD.openSecure(Array(wrapped.dropFirst(1 + keyIdLength)),
+                                       associatedData: binding.associatedData("dek") + kek.idBytes, key: kek.bytes)
+        } catch {
+            throw failure(binding, "the wrapped data key does not authenticate")
+        }
+    }
+
+    private static func failure(_ binding: Binding, _ reason: String) -> SejfError {
+        SejfError(.decryptionFailure,
+            "Secrets Manager can't decrypt the protected secret text using the provided KMS key: version \(binding.versionId) of \(binding.arn): \(reason).")
+    }
+}

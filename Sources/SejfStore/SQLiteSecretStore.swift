@@ -1,0 +1,288 @@
+import Foundation
+import GRDB
+import SejfCore
+import SejfCrypto
+
+/// The SQLite implementation of ``SecretStore``: one database file, WAL mode,
+/// `synchronous=FULL` (an acknowledged write survives power loss), foreign keys on, immediate
+/// write transactions with a busy timeout so several CLI processes can share the file.
+public final class SQLiteSecretStore: SecretStore {
+    private let pool: DatabasePool
+    private let keyRing: KeyRing
+
+    /// Opens (and migrates) the database at `path`, creating it with mode 0600 when missing.
+    /// - Throws: `InternalServiceError` with SQLite's reason when the file cannot be opened.
+    public init(path: String, keyRing: KeyRing, busyTimeout: TimeInterval = 10) throws {
+        self.keyRing = keyRing
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "sejf"
+        do {
+            if !FileManager.default.fileExists(atPath: path) {
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+                guard fd >= 0 else { throw SejfError(.internalServiceError, "Cannot create \(path): \(String(cString: strerror(errno))).") }
+                close(fd)
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets NORMAL on the writer after prepareDatabase; set FULL on the writer itself.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try Schema.migrator.migrate(pool)
+        } catch let error as SejfError {
+            throw error
+        } catch {
+            throw Self.storageError(error, path: path)
+        }
+    }
+
+    public func read<T>(_ body: (any SecretStoreReader) throws -> T) throws -> T {
+        try translate { try pool.read { db in try body(Session(db: db, keyRing: keyRing)) } }
+    }
+
+    public func write<T>(_ body: (any SecretStoreWriter) throws -> T) throws -> T {
+        try translate { try pool.write { db in try body(Session(db: db, keyRing: keyRing)) } }
+    }
+
+    /// The current `synchronous` setting of the writer connection (2 = FULL).
+    public func writerSynchronousMode() throws -> Int {
+        try pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try translate { try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") } }
+    }
+
+    private func translate<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SejfError {
+            throw error
+        } catch {
+            throw Self.storageError(error, path: pool.path)
+        }
+    }
+
+    /// Turns a SQLite failure into a one-line service error that says what to do.
+    static func storageError(_ error: any Error, path: String) -> SejfError {
+        guard let db = error as? DatabaseError else {
+            return SejfError(.internalServiceError, "Storage error at \(path): \(error)")
+        }
+        let reason: String
+        switch db.resultCode {
+        case .SQLITE_FULL: reason = "the disk is full"
+        case .SQLITE_READONLY: reason = "the data directory is read-only"
+        case .SQLITE_CANTOPEN: reason = "the database cannot be opened (missing or unreadable directory?)"
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: reason = "the database file is damaged or not a Sejf database"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: reason = "the database stayed locked by another process"
+        case .SQLITE_IOERR: reason = "an I/O error occurred (disk full or failing?)"
+        case .SQLITE_CONSTRAINT: reason = "a storage invariant was violated (\(db.message ?? "constraint"))"
+        default: reason = db.message ?? "\(db.resultCode)"
+        }
+        return SejfError(.internalServiceError, "Storage error at \(path): \(reason); nothing was written.")
+    }
+}
+
+/// One read snapshot or write transaction.
+private struct Session: SecretStoreWriter {
+    let db: Database
+    let keyRing: KeyRing
+
+    // MARK: Reading
+
+    func accountId() throws -> String {
+        guard let account = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'account_id'") else {
+            throw SejfError(.internalServiceError, "The store has no account id: run `sejf init`.")
+        }
+        return account
+    }
+
+    func environments() throws -> [EnvironmentRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM environments ORDER BY name").map(environmentRecord)
+    }
+
+    func principals() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT name FROM principals ORDER BY name")
+    }
+
+    func environment(_ name: EnvironmentName) throws -> EnvironmentRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM environments WHERE name = ?", arguments: [name.rawValue]).map(environmentRecord)
+    }
+
+    func keys(of environment: EnvironmentName) throws -> [KeyRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM keys WHERE environment = ? ORDER BY active DESC, created_at DESC",
+                         arguments: [environment.rawValue]).map(keyRecord)
+    }
+
+    func secret(_ identifier: SecretIdentifier, in environment: EnvironmentName) throws -> SecretRecord? {
+        let names = identifier.candidateNames
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT * FROM secrets WHERE environment = ? AND name IN (\(databaseQuestionMarks(count: names.count)))
+            """, arguments: StatementArguments([environment.rawValue] + names))
+        let account = try accountId()
+        return try rows.lazy.map { try secretRecord($0, account: account) }.first { identifier.matches($0.arn) }
+    }
+
+    func secrets(in environment: EnvironmentName) throws -> [SecretRecord] {
+        let account = try accountId()
+        return try Row.fetchAll(db, sql: "SELECT * FROM secrets WHERE environment = ? ORDER BY name",
+                                arguments: [environment.rawValue]).map { try secretRecord($0, account: account) }
+    }
+
+    func versions(of secret: SecretRecord) throws -> StagingLabels {
+        var stages: [String: [String]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT version_id, label FROM labels WHERE secret_id = ? ORDER BY position",
+                                    arguments: [secret.rowId]) {
+            stages[row["version_id"], default: []].append(row["label"])
+        }
+        let versions = try Row.fetchAll(db, sql: "SELECT version_id, created_at FROM versions WHERE secret_id = ?",
+                                        arguments: [secret.rowId]).map { row -> VersionSummary in
+            let id: String = row["version_id"]
+            return VersionSummary(id: id, createdAt: row["created_at"], stages: stages[id] ?? [])
+        }
+        return StagingLabels(versions: versions)
+    }
+
+    func value(of secret: SecretRecord, versionId: String) throws -> SecretValue {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT v.is_binary, v.wrapped_key, v.ciphertext, k.* FROM versions v JOIN keys k ON k.id = v.key_id
+            WHERE v.secret_id = ? AND v.version_id = ?
+            """, arguments: [secret.rowId, versionId]) else {
+            throw SejfError.valueNotFound(versionId: versionId)
+        }
+        let kek = try keyRing.key(for: keyRecord(row))
+        let binding = Envelope.Binding(environment: secret.environment, arn: secret.arn.description, versionId: versionId)
+        let sealed = Envelope.Sealed(wrappedKey: [UInt8](row["wrapped_key"] as Data), ciphertext: [UInt8](row["ciphertext"] as Data))
+        let plaintext = try Envelope.open(sealed, binding: binding, kek: kek)
+        if row["is_binary"] as Bool { return .binary(plaintext) }
+        guard let string = String(validating: plaintext, as: UTF8.self) else {
+            throw SejfError(.decryptionFailure, "Version \(versionId) of \(secret.arn) is marked as a string but is not UTF-8.")
+        }
+        return .string(string)
+    }
+
+    // MARK: Writing
+
+    func setAccountId(_ account: String) throws {
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('account_id', ?)", arguments: [account])
+    }
+
+    func insertEnvironment(_ environment: EnvironmentRecord, key: KeyRecord) throws {
+        try db.execute(sql: "INSERT INTO environments (name, description, namespace, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [environment.name.rawValue, environment.description, environment.namespace, environment.createdAt])
+        try db.execute(sql: """
+            INSERT INTO keys (id, environment, source, kdf_salt, kdf_ops, kdf_mem, active, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, 1, ?)
+            """, arguments: [key.id, environment.name.rawValue, key.source.rawValue, key.salt.map { Data($0) },
+                             key.kdf.map { Int64($0.opsLimit) }, key.kdf.map { Int64($0.memLimit) }, key.createdAt])
+    }
+
+    func insertPrincipal(name: String, description: String, createdAt: Double) throws {
+        try db.execute(sql: "INSERT INTO principals (name, description, created_at) VALUES (?, ?, ?)",
+                       arguments: [name, description, createdAt])
+    }
+
+    func insertSecret(_ secret: NewSecret) throws -> SecretRecord {
+        try db.execute(sql: """
+            INSERT INTO secrets (environment, name, arn_suffix, description, kms_key_id, created_at, last_changed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [secret.arn.environment, secret.arn.name, secret.arn.suffix, secret.description,
+                             secret.kmsKeyId, secret.createdAt, secret.createdAt])
+        let record = SecretRecord(rowId: db.lastInsertedRowID, arn: secret.arn, description: secret.description,
+                                  kmsKeyId: secret.kmsKeyId, tags: secret.tags, createdAt: secret.createdAt,
+                                  lastChangedAt: secret.createdAt, lastAccessedAt: nil, deletion: nil)
+        try saveTags(record)
+        return record
+    }
+
+    func updateSecret(_ secret: SecretRecord) throws {
+        try db.execute(sql: """
+            UPDATE secrets SET description = ?, kms_key_id = ?, last_changed_at = ?, last_accessed_at = ?,
+                deleted_at = ?, purge_at = ? WHERE id = ?
+            """, arguments: [secret.description, secret.kmsKeyId, secret.lastChangedAt, secret.lastAccessedAt,
+                             secret.deletion?.deletedAt, secret.deletion?.purgeAt, secret.rowId])
+        try saveTags(secret)
+    }
+
+    func insertVersion(of secret: SecretRecord, id: String, createdAt: Double, value: SecretValue) throws {
+        guard let record = try keys(of: secret.environment).first else {
+            throw SejfError(.encryptionFailure, "Environment '\(secret.environment)' has no key.")
+        }
+        let kek = try keyRing.key(for: record)
+        let binding = Envelope.Binding(environment: secret.environment, arn: secret.arn.description, versionId: id)
+        var plaintext = value.bytes
+        defer { SecureBytes.wipe(&plaintext) }
+        let sealed = try Envelope.seal(plaintext, binding: binding, kek: kek)
+        try db.execute(sql: """
+            INSERT INTO versions (secret_id, version_id, created_at, is_binary, key_id, wrapped_key, ciphertext)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [secret.rowId, id, createdAt, value.isBinary, kek.id, Data(sealed.wrappedKey), Data(sealed.ciphertext)])
+    }
+
+    func saveVersions(_ labels: StagingLabels, of secret: SecretRecord) throws {
+        try db.execute(sql: "DELETE FROM labels WHERE secret_id = ?", arguments: [secret.rowId])
+        let kept = Set(labels.versions.map(\.id))
+        let stored = try String.fetchAll(db, sql: "SELECT version_id FROM versions WHERE secret_id = ?", arguments: [secret.rowId])
+        for id in stored where !kept.contains(id) {
+            try db.execute(sql: "DELETE FROM versions WHERE secret_id = ? AND version_id = ?", arguments: [secret.rowId, id])
+        }
+        for version in labels.versions {
+            for (position, label) in version.stages.enumerated() {
+                try db.execute(sql: "INSERT INTO labels (secret_id, label, version_id, position) VALUES (?, ?, ?, ?)",
+                               arguments: [secret.rowId, label, version.id, position])
+            }
+        }
+    }
+
+    func purgeSecret(_ secret: SecretRecord) throws {
+        try db.execute(sql: "DELETE FROM labels WHERE secret_id = ?", arguments: [secret.rowId])
+        try db.execute(sql: "DELETE FROM secrets WHERE id = ?", arguments: [secret.rowId])
+    }
+
+    func purgeExpiredSecrets(now: Double) throws -> Int {
+        try db.execute(sql: "DELETE FROM labels WHERE secret_id IN (SELECT id FROM secrets WHERE purge_at <= ?)", arguments: [now])
+        try db.execute(sql: "DELETE FROM secrets WHERE purge_at <= ?", arguments: [now])
+        return db.changesCount
+    }
+
+    // MARK: Rows
+
+    private func saveTags(_ secret: SecretRecord) throws {
+        try db.execute(sql: "DELETE FROM tags WHERE secret_id = ?", arguments: [secret.rowId])
+        for (position, tag) in secret.tags.enumerated() {
+            try db.execute(sql: "INSERT INTO tags (secret_id, key, value, position) VALUES (?, ?, ?, ?)",
+                           arguments: [secret.rowId, tag.key, tag.value, position])
+        }
+    }
+
+    private func environmentRecord(_ row: Row) throws -> EnvironmentRecord {
+        EnvironmentRecord(name: try EnvironmentName(row["name"]), description: row["description"],
+                          namespace: row["namespace"], createdAt: row["created_at"])
+    }
+
+    private func keyRecord(_ row: Row) throws -> KeyRecord {
+        guard let source = KeySource(rawValue: row["source"]) else {
+            throw SejfError(.internalServiceError, "Unknown key source in the database.")
+        }
+        let salt: Data? = row["kdf_salt"]
+        let ops: Int64? = row["kdf_ops"]
+        let mem: Int64? = row["kdf_mem"]
+        let kdf = ops.flatMap { ops in mem.map { Argon2idParameters(opsLimit: UInt64(ops), memLimit: Int($0)) } }
+        return KeyRecord(id: row["id"], environment: try EnvironmentName(row["environment"]), source: source,
+                         salt: salt.map { [UInt8]($0) }, kdf: kdf, createdAt: row["created_at"])
+    }
+
+    private func secretRecord(_ row: Row, account: String) throws -> SecretRecord {
+        let id: Int64 = row["id"]
+        let tags = try Row.fetchAll(db, sql: "SELECT key, value FROM tags WHERE secret_id = ? ORDER BY position", arguments: [id])
+            .map { Tag(key: $0["key"], value: $0["value"]) }
+        let deletedAt: Double? = row["deleted_at"]
+        let purgeAt: Double? = row["purge_at"]
+        return SecretRecord(
+            rowId: id,
+            arn: SecretARN(environment: try EnvironmentName(row["environment"]), account: account, name: row["name"], suffix: row["arn_suffix"]),
+            description: row["description"], kmsKeyId: row["kms_key_id"], tags: tags,
+            createdAt: row["created_at"], lastChangedAt: row["last_changed_at"], lastAccessedAt: row["last_accessed_at"],
+            deletion: deletedAt.flatMap { d in purgeAt.map { DeletionState(deletedAt: d, purgeAt: $0) } })
+    }
+}

@@ -1,0 +1,96 @@
+import GRDB
+
+/// The database schema, as migrations. A shipped migration is never edited: change the schema by
+/// appending a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: environments, keys, secrets, versions, labels, tags") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                ) STRICT;
+
+                CREATE TABLE environments (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    namespace TEXT,
+                    created_at REAL NOT NULL
+                ) STRICT;
+
+                -- Key-encryption keys: ids (fingerprints) and derivation parameters, never key bytes.
+                CREATE TABLE keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    environment TEXT NOT NULL REFERENCES environments(name),
+                    source TEXT NOT NULL CHECK (source IN ('file', 'variable', 'passphrase')),
+                    kdf_salt BLOB,
+                    kdf_ops INTEGER,
+                    kdf_mem INTEGER,
+                    active INTEGER NOT NULL CHECK (active IN (0, 1)),
+                    created_at REAL NOT NULL,
+                    CHECK ((source = 'passphrase') = (kdf_salt IS NOT NULL AND kdf_ops IS NOT NULL AND kdf_mem IS NOT NULL))
+                ) STRICT;
+                CREATE UNIQUE INDEX keys_one_active_per_environment ON keys(environment) WHERE active = 1;
+
+                CREATE TABLE secrets (
+                    id INTEGER PRIMARY KEY,
+                    environment TEXT NOT NULL REFERENCES environments(name),
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 512),
+                    arn_suffix TEXT NOT NULL CHECK (length(arn_suffix) = 6),
+                    description TEXT,
+                    kms_key_id TEXT,
+                    created_at REAL NOT NULL,
+                    last_changed_at REAL NOT NULL,
+                    last_accessed_at REAL,
+                    deleted_at REAL,
+                    purge_at REAL,
+                    CHECK ((deleted_at IS NULL) = (purge_at IS NULL)),
+                    UNIQUE (environment, name)
+                ) STRICT;
+
+                -- Values exist only as ciphertext; a version's value never changes.
+                CREATE TABLE versions (
+                    secret_id INTEGER NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+                    version_id TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    is_binary INTEGER NOT NULL CHECK (is_binary IN (0, 1)),
+                    key_id TEXT NOT NULL REFERENCES keys(id),
+                    wrapped_key BLOB NOT NULL,
+                    ciphertext BLOB NOT NULL,
+                    PRIMARY KEY (secret_id, version_id)
+                ) STRICT;
+                CREATE INDEX versions_by_key ON versions(key_id);
+                CREATE TRIGGER versions_are_immutable
+                BEFORE UPDATE OF secret_id, version_id, created_at, is_binary, ciphertext ON versions
+                BEGIN SELECT RAISE(ABORT, 'secret versions are immutable'); END;
+
+                -- One row per (secret, label): a label is on at most one version, so there is at
+                -- most one AWSCURRENT per secret. A labelled version cannot be deleted.
+                CREATE TABLE labels (
+                    secret_id INTEGER NOT NULL,
+                    label TEXT NOT NULL CHECK (length(label) BETWEEN 1 AND 256),
+                    version_id TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (secret_id, label),
+                    FOREIGN KEY (secret_id, version_id) REFERENCES versions(secret_id, version_id)
+                ) STRICT;
+
+                CREATE TABLE tags (
+                    secret_id INTEGER NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (secret_id, key)
+                ) STRICT;
+
+                CREATE TABLE principals (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    created_at REAL NOT NULL
+                ) STRICT;
+                """)
+        }
+        return migrator
+    }
+}

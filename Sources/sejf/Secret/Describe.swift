@@ -1,0 +1,25 @@
+import ArgumentParser
+import SejfService
+
+extension SecretCommand {
+    /// `sejf secret describe`: DescribeSecret.
+    struct Describe: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a secret's metadata and versions (never its value).")
+
+        @OptionGroup var target: SecretTarget
+
+        func run() throws {
+            let d = try target.store.openService().describeSecret(SecretIdRequest(SecretId: target.name), try target.environment.context())
+            if target.store.output == .json { return try Output.json(d) }
+            var rows: [[String]] = [["ARN", d.ARN], ["Name", d.Name], ["Description", d.Description ?? "-"],
+                                    ["Created", Output.date(d.CreatedDate)], ["Last changed", Output.date(d.LastChangedDate)],
+                                    ["Last accessed", Output.date(d.LastAccessedDate)]]
+            if let deleted = d.DeletedDate { rows.append(["Deleted", Output.date(deleted)]) }
+            rows.append(["Tags", (d.Tags ?? []).map { "\($0.key)=\($0.value)" }.joined(separator: ", ")])
+            for (id, stages) in (d.VersionIdsToStages ?? [:]).sorted(by: { $0.key < $1.key }) {
+                rows.append(["Version", "\(id)  \(stages.joined(separator: ","))"])
+            }
+            for row in rows { Output.line("\(row[0]):".padding(toLength: 15, withPad: " ", startingAt: 0) + row[1]) }
+        }
+    }
+}

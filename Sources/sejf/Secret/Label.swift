@@ -1,0 +1,41 @@
+import ArgumentParser
+import SejfService
+
+extension SecretCommand {
+    /// `sejf secret label`: UpdateSecretVersionStage.
+    struct Label: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a staging label to a version (--to), or remove it from one (--from alone).",
+            discussion: """
+                With --to and without --from, the label is taken from whichever version has it now \
+                (the AWS API would need RemoveFromVersionId). Moving AWSCURRENT makes the version \
+                that had it AWSPREVIOUS, as in AWS.
+                """)
+
+        @OptionGroup var target: SecretTarget
+
+        @Argument(help: "Staging label, e.g. AWSCURRENT or a custom one.")
+        var label: String
+
+        @Option(name: .long, help: ArgumentHelp("Version to attach the label to.", valueName: "version-id"))
+        var to: String?
+
+        @Option(name: .long, help: ArgumentHelp("Version to remove the label from.", valueName: "version-id"))
+        var from: String?
+
+        func run() throws {
+            guard to != nil || from != nil else { throw CommandLineFailure("give --to, --from, or both") }
+            let service = try target.store.openService()
+            let context = try target.environment.context()
+            var removeFrom = from
+            if removeFrom == nil, let to {
+                let holders = try service.describeSecret(SecretIdRequest(SecretId: target.name), context).VersionIdsToStages ?? [:]
+                removeFrom = holders.first { $0.value.contains(label) && $0.key != to }?.key
+            }
+            let response = try service.updateSecretVersionStage(
+                UpdateSecretVersionStageRequest(SecretId: target.name, VersionStage: label, RemoveFromVersionId: removeFrom, MoveToVersionId: to),
+                context)
+            if target.store.output == .json { return try Output.json(response) }
+        }
+    }
+}

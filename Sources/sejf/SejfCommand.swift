@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SejfCore
+
+/// `sejf`: the Sejf command line. Every command is a thin layer over `SejfService`.
+@main
+struct SejfCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sejf",
+        abstract: "Encrypted per-environment secrets and configuration, with the AWS Secrets Manager API.",
+        subcommands: [Init.self, SecretCommand.self, ConfigCommand.self, EnvCommand.self]
+    )
+
+    /// Runs a command, printing any failure as one line on stderr with a non-zero exit status.
+    static func main() {
+        do {
+            try CommandLineText.requireValidUTF8Arguments()
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as SejfError {
+            CommandLineText.fail("\(error.code.rawValue): \(error.message)")
+        } catch let error as CommandLineFailure {
+            CommandLineText.fail(error.message)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// A CLI-side failure (bad flags, unreadable files) with a one-line message.
+struct CommandLineFailure: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+enum CommandLineText {
+    static func fail(_ message: String) -> Never {
+        let line = "sejf: error: " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+        exit(1)
+    }
+
+    /// Swift repairs invalid UTF-8 in arguments with U+FFFD, which would silently change a secret
+    /// value: refuse such arguments instead.
+    static func requireValidUTF8Arguments() throws {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+            if String(validating: bytes, as: UTF8.self) == nil {
+                throw CommandLineFailure("argument \(index) is not valid UTF-8; pass binary values with --binary-file")
+            }
+        }
+    }
+}

@@ -40,7 +40,10 @@ let package = Package(
         ),
         .testTarget(name: "SejfCryptoTests", dependencies: ["SejfCrypto"]),
         .testTarget(name: "SejfCoreTests", dependencies: ["SejfCore"]),
-        .testTarget(name: "SejfStoreTests", dependencies: ["SejfStore", "SejfCrypto"]),
+        .testTarget(
+            name: "SejfStoreTests",
+            dependencies: ["SejfStore", "SejfCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "SejfServiceTests", dependencies: ["SejfService"]),
         .testTarget(name: "SejfCLITests", dependencies: ["sejf"]),
     ]

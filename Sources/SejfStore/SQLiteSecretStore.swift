@@ -53,12 +53,11 @@ public final class SQLiteSecretStore: SecretStore {
         try translate { try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") } }
     }
 
+    /// Turns SQLite failures into service errors; every other error passes through unchanged.
     private func translate<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as SejfError {
-            throw error
-        } catch {
+        } catch let error as DatabaseError {
             throw Self.storageError(error, path: pool.path)
         }
     }

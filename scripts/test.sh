@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test command: system libraries, Python test tools, swift build, swift test, Python tests.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+PYTHON_TEST_TOOLS=(
+    pytest==9.0.3
+    jsonschema==4.26.0
+    PyYAML==6.0.3
+    boto3==1.43.11
+    awscli==1.45.11
+    moto==5.2.1
+    python-dotenv==1.2.2
+)
+
+sejf_step "System packages (${SEJF_SYSTEM_PACKAGES[*]})"
+sejf_ensure_system_packages "${SEJF_SYSTEM_PACKAGES[@]}"
+
+sejf_step "Python test tools (pinned; pip does nothing when they are already installed)"
+PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check "${PYTHON_TEST_TOOLS[@]}"
+
+sejf_step "swift build"
+swift build
+
+sejf_step "swift test"
+swift test
+
+sejf_step "python3 -m pytest -q Tests/python"
+python3 -m pytest -q Tests/python
+
+sejf_step "All tests passed"

@@ -29,8 +29,10 @@ public struct StagingLabels: Equatable, Sendable {
     /// The versions, oldest first.
     public private(set) var versions: [VersionSummary]
 
+    /// - Parameter versions: in creation order; the (stable) sort by creation time keeps that
+    ///   order among versions created at the same instant.
     public init(versions: [VersionSummary]) {
-        self.versions = versions.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        self.versions = versions.sorted { $0.createdAt < $1.createdAt }
     }
 
     public func version(id: String) -> VersionSummary? { versions.first { $0.id == id } }

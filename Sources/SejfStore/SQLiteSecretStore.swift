@@ -134,7 +134,7 @@ private struct Session: SecretStoreWriter {
                                     arguments: [secret.rowId]) {
             stages[row["version_id"], default: []].append(row["label"])
         }
-        let versions = try Row.fetchAll(db, sql: "SELECT version_id, created_at FROM versions WHERE secret_id = ?",
+        let versions = try Row.fetchAll(db, sql: "SELECT version_id, created_at FROM versions WHERE secret_id = ? ORDER BY created_at, rowid",
                                         arguments: [secret.rowId]).map { row -> VersionSummary in
             let id: String = row["version_id"]
             return VersionSummary(id: id, createdAt: row["created_at"], stages: stages[id] ?? [])

@@ -34,20 +34,21 @@ public struct EnvironmentDefinition: Sendable, Equatable {
         guard let root = node?.mapping else { throw fail("", "must be a mapping with name, description and kubernetes") }
         try rejectUnknown(root, allowed: ["name", "description", "kubernetes"], prefix: "", fail)
         guard let nameNode = root["name"] else { throw fail("name", "is required") }
-        guard let nameText = nameNode.scalar?.string, let name = try? EnvironmentName(nameText) else {
+        guard let nameText = string(nameNode), let name = try? EnvironmentName(nameText) else {
             throw fail("name", "must be 1-32 lower-case letters, digits or '-', starting with a letter")
         }
         let base = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         guard base == nameText else { throw fail("name", "is '\(nameText)' but the file is named \(base).yaml") }
         var description = ""
         if let node = root["description"] {
-            guard let text = node.scalar?.string, text.count <= 2048 else { throw fail("description", "must be a string of at most 2048 characters") }
+            guard let text = string(node), text.count <= 2048 else { throw fail("description", "must be a string of at most 2048 characters") }
             description = text
         }
         guard let kubernetes = root["kubernetes"] else { throw fail("kubernetes", "is required") }
         guard let k8s = kubernetes.mapping else { throw fail("kubernetes", "must be a mapping") }
         try rejectUnknown(k8s, allowed: ["namespace"], prefix: "kubernetes.", fail)
-        guard let namespace = k8s["namespace"]?.scalar?.string else { throw fail("kubernetes.namespace", "is required") }
+        guard let namespaceNode = k8s["namespace"] else { throw fail("kubernetes.namespace", "is required") }
+        guard let namespace = string(namespaceNode) else { throw fail("kubernetes.namespace", "must be a string") }
         guard isDNSLabel(namespace) else {
             throw fail("kubernetes.namespace", "'\(namespace)' is not a Kubernetes namespace name (RFC 1123 label: at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit)")
         }
@@ -75,6 +76,12 @@ public struct EnvironmentDefinition: Sendable, Equatable {
     /// A definition with defaults, for `sejf init --environments dev,staging,prod`.
     public static func named(_ name: EnvironmentName) -> EnvironmentDefinition {
         EnvironmentDefinition(name: name, description: "", namespace: name.rawValue)
+    }
+
+    /// The text of a scalar that YAML resolves to a string (not `123`, `true` or `null`).
+    private static func string(_ node: Node) -> String? {
+        guard let scalar = node.scalar, node.tag == Tag(.str) else { return nil }
+        return scalar.string
     }
 
     private static func rejectUnknown(_ mapping: Node.Mapping, allowed: Set<String>, prefix: String,

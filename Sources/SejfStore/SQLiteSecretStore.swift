@@ -4,30 +4,35 @@ import SejfCore
 import SejfCrypto
 
 /// The SQLite implementation of ``SecretStore``: one database file, WAL mode,
-/// `synchronous=FULL` (an acknowledged write survives power loss), foreign keys on, immediate
-/// write transactions with a busy timeout so several CLI processes can share the file.
+/// `synchronous=FULL` (an acknowledged write survives power loss), foreign keys on, write
+/// transactions (GRDB makes them IMMEDIATE) with a busy timeout so several CLI processes can
+/// share the file.
+///
+/// When the file system refuses the files WAL mode needs (a read-only mount, a full disk) and no
+/// write-ahead log is pending, the store opens read-only so reads are still served; writes then
+/// fail with a storage error that says why.
 public final class SQLiteSecretStore: SecretStore {
-    private let pool: DatabasePool
+    private let database: any DatabaseWriter
+    private let path: String
     private let keyRing: KeyRing
 
     /// Opens (and migrates) the database at `path`, creating it with mode 0600 when missing.
     /// - Throws: `InternalServiceError` with SQLite's reason when the file cannot be opened.
     public init(path: String, keyRing: KeyRing, busyTimeout: TimeInterval = 10) throws {
         self.keyRing = keyRing
+        self.path = path
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "sejf"
         do {
-            if !FileManager.default.fileExists(atPath: path) {
-                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-                guard fd >= 0 else { throw SejfError(.internalServiceError, "Cannot create \(path): \(String(cString: strerror(errno))).") }
-                close(fd)
+            database = try Self.openReadWrite(path, configuration)
+        } catch let error as DatabaseError where Self.canOpenReadOnly(path, after: error) {
+            do {
+                database = try Self.openReadOnly(path, configuration)
+            } catch {
+                throw Self.storageError(error, path: path)
             }
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // GRDB sets NORMAL on the writer after prepareDatabase; set FULL on the writer itself.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-            try Schema.migrator.migrate(pool)
         } catch let error as SejfError {
             throw error
         } catch {
@@ -35,22 +40,55 @@ public final class SQLiteSecretStore: SecretStore {
         }
     }
 
+    private static func openReadWrite(_ path: String, _ configuration: Configuration) throws -> DatabasePool {
+        if !FileManager.default.fileExists(atPath: path) {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard fd >= 0 else { throw SejfError(.internalServiceError, "Cannot create \(path): \(String(cString: strerror(errno))).") }
+            close(fd)
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets NORMAL on the writer after prepareDatabase; set FULL on the writer itself.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try Schema.migrator.migrate(pool)
+        return pool
+    }
+
+    /// Read-only access needs no `-wal`/`-shm` files (SQLite's `immutable` URI parameter), which
+    /// is only correct when no write-ahead log holds changes the main file lacks.
+    private static func canOpenReadOnly(_ path: String, after error: DatabaseError) -> Bool {
+        guard [.SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_FULL].contains(error.resultCode),
+              FileManager.default.fileExists(atPath: path) else { return false }
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue ?? 0
+        return walSize == 0
+    }
+
+    private static func openReadOnly(_ path: String, _ configuration: Configuration) throws -> DatabaseQueue {
+        var configuration = configuration
+        configuration.readonly = true
+        let escaped = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? path
+        let queue = try DatabaseQueue(path: "file:\(escaped)?immutable=1", configuration: configuration)
+        guard try queue.read({ try Schema.migrator.hasCompletedMigrations($0) }) else {
+            throw SejfError(.internalServiceError, "Storage error at \(path): the database needs migrating but its directory is not writable.")
+        }
+        return queue
+    }
+
     public func read<T>(_ body: (any SecretStoreReader) throws -> T) throws -> T {
-        try translate { try pool.read { db in try body(Session(db: db, keyRing: keyRing)) } }
+        try translate { try database.read { db in try body(Session(db: db, keyRing: keyRing)) } }
     }
 
     public func write<T>(_ body: (any SecretStoreWriter) throws -> T) throws -> T {
-        try translate { try pool.write { db in try body(Session(db: db, keyRing: keyRing)) } }
+        try translate { try database.write { db in try body(Session(db: db, keyRing: keyRing)) } }
     }
 
     /// The current `synchronous` setting of the writer connection (2 = FULL).
     public func writerSynchronousMode() throws -> Int {
-        try pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        try database.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     public func integrityCheck() throws -> String {
-        try translate { try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") } }
+        try translate { try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") } }
     }
 
     /// Turns SQLite failures into service errors; every other error passes through unchanged.
@@ -58,7 +96,7 @@ public final class SQLiteSecretStore: SecretStore {
         do {
             return try body()
         } catch let error as DatabaseError {
-            throw Self.storageError(error, path: pool.path)
+            throw Self.storageError(error, path: path)
         }
     }
 
@@ -70,7 +108,7 @@ public final class SQLiteSecretStore: SecretStore {
         let reason: String
         switch db.resultCode {
         case .SQLITE_FULL: reason = "the disk is full"
-        case .SQLITE_READONLY: reason = "the data directory is read-only"
+        case .SQLITE_READONLY: reason = "the data directory is read-only (or the disk is full)"
         case .SQLITE_CANTOPEN: reason = "the database cannot be opened (missing or unreadable directory?)"
         case .SQLITE_NOTADB, .SQLITE_CORRUPT: reason = "the database file is damaged or not a Sejf database"
         case .SQLITE_BUSY, .SQLITE_LOCKED: reason = "the database stayed locked by another process"

@@ -380,6 +380,8 @@ struct EnvironmentDefinitionTests {
         ("name: prod\nkubernetes: [1, 2]\n", "field 'kubernetes'"),
         ("- just\n- a list\n", "must be a mapping"),
         ("name: [unclosed\n", "not valid YAML"),
+        ("name: prod\nkubernetes:\n  namespace: 123\n", "field 'kubernetes.namespace': must be a string"),
+        ("name: prod\ndescription: true\nkubernetes:\n  namespace: p\n", "field 'description'"),
     ])
     func rejectsWithFileAndField(yaml: String, expected: String) {
         do {

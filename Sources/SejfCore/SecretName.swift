@@ -27,7 +27,7 @@ public enum SecretName {
 
 /// A secret's ARN: `arn:aws:secretsmanager:<environment>:<account>:secret:<name>-<6 characters>`.
 public struct SecretARN: Hashable, Sendable, CustomStringConvertible {
-    public let environment: String
+    public let environment: EnvironmentName
     public let account: String
     public let name: String
     public let suffix: String
@@ -38,7 +38,7 @@ public struct SecretARN: Hashable, Sendable, CustomStringConvertible {
     /// An ARN with a given six-character suffix (drawn at random by the caller, as AWS does).
     public init(environment: EnvironmentName, account: String, name: String, suffix: String) {
         precondition(suffix.count == 6)
-        self.environment = environment.rawValue
+        self.environment = environment
         self.account = account
         self.name = name
         self.suffix = suffix
@@ -81,7 +81,7 @@ public enum SecretIdentifier: Equatable, Sendable {
         case .name(let name):
             return name == arn.name
         case .arn(let environment, let account, let tail):
-            guard environment == arn.environment, account == arn.account else { return false }
+            guard environment == arn.environment.rawValue, account == arn.account else { return false }
             return tail == "\(arn.name)-\(arn.suffix)" || tail == arn.name
         }
     }

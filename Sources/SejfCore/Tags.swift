@@ -23,6 +23,7 @@ public enum TagRules {
 
     /// Validates the tags of one request.
     public static func validate(_ tags: [Tag]) throws {
+        if tags.count > maxTags { throw tooMany(tags.count) }
         var seen = Set<String>()
         for tag in tags {
             try validate(key: tag.key)
@@ -58,10 +59,12 @@ public enum TagRules {
                 result.append(tag)
             }
         }
-        guard result.count <= maxTags else {
-            throw SejfError(.limitExceeded, "A secret can have at most \(maxTags) tags; this request would give it \(result.count).")
-        }
+        guard result.count <= maxTags else { throw tooMany(result.count) }
         return result
+    }
+
+    private static func tooMany(_ count: Int) -> SejfError {
+        SejfError(.limitExceeded, "A secret can have at most \(maxTags) tags; this request would give it \(count).")
     }
 
     /// Whether the tags mark a secret as configuration (`sejf:kind=config`).

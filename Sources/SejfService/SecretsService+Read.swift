@@ -7,7 +7,8 @@ extension SecretsService {
     public func getSecretValue(_ request: GetSecretValueRequest, _ context: RequestContext) throws -> GetSecretValueResponse {
         if let id = request.VersionId { try VersionToken.validate(id, member: "versionId") }
         if let stage = request.VersionStage { try SejfError.checkLength("versionStage", stage.count, min: 1, max: 256) }
-        let response = try perform(.getSecretValue, context) {
+        let today = (clock() / 86_400).rounded(.down) * 86_400
+        let (response, secret) = try perform(.getSecretValue, context) {
             try store.read { reader in
                 let secret = try findSecret(request.SecretId, context, in: reader)
                 try requireNotDeleted(secret)
@@ -19,11 +20,22 @@ extension SecretsService {
                 case .string(let s): response.SecretString = s
                 case .binary(let b): response.SecretBinary = Data(b)
                 }
-                return response
+                return (response, secret)
             }
         }
-        recordAccess(request.SecretId, context)
+        if secret.lastAccessedAt != today { recordAccess(secret.arn, day: today, context) }
         return response
+    }
+
+    /// Sets `LastAccessedDate` (a date, as in AWS, so at most one write per secret per day).
+    /// Best effort: a read from a read-only data directory still answers.
+    private func recordAccess(_ arn: SecretARN, day: Double, _ context: RequestContext) {
+        _ = try? store.write { writer in
+            var secret = try findSecret(arn.description, context, in: writer)
+            guard secret.lastAccessedAt != day else { return }
+            secret.lastAccessedAt = day
+            try writer.updateSecret(secret)
+        }
     }
 
     /// The version a `VersionId` / `VersionStage` pair selects, by AWS's rules.
@@ -38,18 +50,6 @@ extension SecretsService {
         let stage = stage ?? StagingLabels.current
         guard let version = labels.version(withStage: stage) else { throw SejfError.valueNotFound(stage: stage) }
         return version
-    }
-
-    /// Sets `LastAccessedDate` (a date, as in AWS: at most one write per secret per day).
-    /// Best effort: a read from a read-only data directory still answers.
-    private func recordAccess(_ secretId: String, _ context: RequestContext) {
-        let today = (clock() / 86_400).rounded(.down) * 86_400
-        _ = try? store.write { writer in
-            var secret = try findSecret(secretId, context, in: writer)
-            guard secret.lastAccessedAt != today else { return }
-            secret.lastAccessedAt = today
-            try writer.updateSecret(secret)
-        }
     }
 
     /// `DescribeSecret`: metadata and version labels, never the value. Works on a secret scheduled

@@ -11,7 +11,6 @@ extension SecretsService {
         if let kms = request.KmsKeyId { try SejfError.checkLength("kmsKeyId", kms.count, max: 2048) }
         let tags = request.Tags ?? []
         try TagRules.validate(tags)
-        _ = try TagRules.merge([], adding: tags)
         let value = try SecretValue.from(string: request.SecretString, binary: request.SecretBinary.map { [UInt8]($0) })
 
         return try perform(.createSecret, context) {

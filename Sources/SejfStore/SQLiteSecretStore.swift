@@ -223,7 +223,7 @@ private struct Session: SecretStoreWriter {
         try db.execute(sql: """
             INSERT INTO secrets (environment, name, arn_suffix, description, kms_key_id, created_at, last_changed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [secret.arn.environment, secret.arn.name, secret.arn.suffix, secret.description,
+            """, arguments: [secret.arn.environment.rawValue, secret.arn.name, secret.arn.suffix, secret.description,
                              secret.kmsKeyId, secret.createdAt, secret.createdAt])
         let record = SecretRecord(rowId: db.lastInsertedRowID, arn: secret.arn, description: secret.description,
                                   kmsKeyId: secret.kmsKeyId, tags: secret.tags, createdAt: secret.createdAt,

@@ -29,7 +29,7 @@ public struct SecretRecord: Equatable, Sendable {
     public var deletion: DeletionState?
 
     public var name: String { arn.name }
-    public var environment: EnvironmentName { try! EnvironmentName(arn.environment) }
+    public var environment: EnvironmentName { arn.environment }
 }
 
 /// What a new secret starts with.

@@ -11,6 +11,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libsodium, through the system's pkg-config; used by SejfCrypto only.
@@ -33,10 +37,26 @@ let package = Package(
             name: "SejfService",
             dependencies: ["SejfCore", "SejfStore", "Yams"]
         ),
+        // The AWS JSON 1.1 protocol: operation dispatch, shapes on the wire, errors, SigV4.
+        .target(name: "SejfAWS", dependencies: ["SejfService", "SejfCore", "SejfCrypto"]),
+        // The HTTP server (Hummingbird 2) in front of SejfAWS.
+        .target(
+            name: "SejfServer",
+            dependencies: [
+                "SejfAWS", "SejfService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The `sejf` command line.
         .executableTarget(
             name: "sejf",
-            dependencies: ["SejfService", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "SejfService", "SejfAWS", "SejfServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "SejfCryptoTests", dependencies: ["SejfCrypto"]),
         .testTarget(name: "SejfCoreTests", dependencies: ["SejfCore"]),
@@ -45,6 +65,7 @@ let package = Package(
             dependencies: ["SejfStore", "SejfCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "SejfServiceTests", dependencies: ["SejfService"]),
+        .testTarget(name: "SejfAWSTests", dependencies: ["SejfAWS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SejfCLITests", dependencies: ["sejf"]),
     ]
 )

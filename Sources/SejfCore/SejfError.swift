@@ -15,6 +15,9 @@ public struct SejfError: Error, Equatable, Sendable, CustomStringConvertible {
         case encryptionFailure = "EncryptionFailure"
         case validation = "ValidationException"
         case accessDenied = "AccessDeniedException"
+        case malformedPolicyDocument = "MalformedPolicyDocumentException"
+        case publicPolicy = "PublicPolicyException"
+        case preconditionNotMet = "PreconditionNotMetException"
         case internalServiceError = "InternalServiceError"
     }
 

@@ -24,12 +24,14 @@ public struct InitReport: Sendable {
     public var environments: [(name: String, keySource: String, keyId: String)]
     public var account: String
     public var adminPrincipal: String
+    /// The admin's first access key (its secret is shown once).
+    public var adminAccessKey: NewAccessKey
 }
 
 /// Creating and opening a data directory.
 public enum DataStoreSetup {
-    /// Creates a data directory: the database, one key per environment, the account id and the
-    /// `admin` principal. On any failure it removes what it created, so a retry starts clean.
+    /// Creates a data directory: the database, one key per environment, the system key, the
+    /// account id, and the `admin` principal with its first access key. On any failure it removes what it created, so a retry starts clean.
     /// - Throws: `InvalidRequestException` if the directory is already initialised.
     public static func initialise(_ directory: DataDirectory, environments: [EnvironmentDefinition], kdf: KDFProfile = .moderate,
                                   variables: [String: String] = ProcessInfo.processInfo.environment,
@@ -45,6 +47,7 @@ public enum DataStoreSetup {
             throw SejfError(.invalidRequest, "The key file \(directory.keyFilePath(for: env.name)) already exists; refusing to replace a key.")
         }
         var created: [String] = []
+        if !FileManager.default.fileExists(atPath: directory.systemKeyFilePath) { created.append(directory.systemKeyFilePath) }
         do {
             try directory.create()
             let keyRing = KeyRing(directory: directory, variables: variables)
@@ -63,11 +66,13 @@ public enum DataStoreSetup {
                     try writer.insertEnvironment(EnvironmentRecord(name: env.name, description: env.description,
                                                                    namespace: env.namespace, createdAt: now), key: key)
                 }
-                try writer.insertPrincipal(name: Principal.localOperator.name, description: "Administrator; the local operator of the embedded CLI", createdAt: now)
+                try writer.insertPrincipal(PrincipalRecord(name: Principal.localOperator.name,
+                                                          description: "Administrator; the local operator of the embedded CLI", createdAt: now))
             }
+            let adminKey = try SecretsService(store: store, clock: { now }).createAccessKey(for: Principal.localOperator.name)
             return InitReport(dataDirectory: directory.path,
                               environments: zip(environments, keys).map { ($0.name.rawValue, $1.source.rawValue, $1.id) },
-                              account: account, adminPrincipal: Principal.localOperator.name)
+                              account: account, adminPrincipal: Principal.localOperator.name, adminAccessKey: adminKey)
         } catch {
             for path in created { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
             throw error

@@ -18,12 +18,18 @@ public final class SecretsService: Sendable {
         self.clock = clock
     }
 
-    /// The request pipeline: authenticate (done by the caller of this API) → authorize → act.
-    /// Until roles and bindings exist only the local operator is allowed: deny by default.
+    /// The request pipeline: authenticate (done by the caller: the server verifies SigV4, the
+    /// embedded CLI is the local operator) → authorize → act.
+    ///
+    /// Authorization is this one seam. Until roles and bindings exist, every authenticated
+    /// principal of this installation may do everything; a principal that is not recorded here
+    /// (deleted since its request was authenticated) is denied.
     func perform<T>(_ action: Action, _ context: RequestContext, _ body: () throws -> T) throws -> T {
-        guard context.principal.isLocalOperator else {
-            throw SejfError(.accessDenied,
-                "User: \(context.principal.name) is not authorized to perform: \(action.rawValue) because no role grants it.")
+        if !context.principal.isLocalOperator {
+            guard try store.read({ try $0.principal(named: context.principal.name) }) != nil else {
+                throw SejfError(.accessDenied,
+                    "User: \(context.principal.name) is not authorized to perform: \(action.rawValue) because the principal does not exist.")
+            }
         }
         return try body()
     }

@@ -5,6 +5,7 @@ import SejfCore
 ///
 ///     <data>/sejf.db        the SQLite database (WAL mode: also sejf.db-wal, sejf.db-shm)
 ///     <data>/keys/<env>.key one key-encryption key per environment, base64, mode 0600
+///     <data>/keys/_system.key the system key, which seals access-key secrets
 ///
 /// The key directory can live elsewhere (`--key-dir`, `SEJF_KEY_DIR`) so a backup of the data
 /// directory need not contain the keys.
@@ -20,8 +21,15 @@ public struct DataDirectory: Sendable, Equatable {
     public var databasePath: String { (path as NSString).appendingPathComponent("sejf.db") }
 
     public func keyFilePath(for environment: EnvironmentName) -> String {
-        (keyDirectory as NSString).appendingPathComponent("\(environment).key")
+        (keyDirectory as NSString).appendingPathComponent(Self.keyFileName(for: environment))
     }
+
+    /// The system key's file: it seals access-key secrets.
+    public var systemKeyFilePath: String { (keyDirectory as NSString).appendingPathComponent(Self.systemKeyFileName) }
+
+    static func keyFileName(for environment: EnvironmentName) -> String { "\(environment).key" }
+    /// `_` cannot start an environment name, so this never clashes with one.
+    static let systemKeyFileName = "_system.key"
 
     /// Whether `sejf init` has run here.
     public var isInitialised: Bool { FileManager.default.fileExists(atPath: databasePath) }

@@ -79,3 +79,27 @@ enum Envelope {
             "Secrets Manager can't decrypt the protected secret text using the provided KMS key: version \(binding.versionId) of \(binding.arn): \(reason).")
     }
 }
+
+extension Envelope {
+    /// Seals an access key's secret under the system key: `0x01 | nonce | sealed secret`, bound to
+    /// the access key id and its principal.
+    static func sealAccessKeySecret(_ secret: SecureBytes, id: String, principal: String, key: KeyEncryptionKey) throws -> [UInt8] {
+        let plaintext = secret.withUnsafeBytes { Array($0) }
+        var copy = plaintext
+        defer { SecureBytes.wipe(&copy) }
+        return [formatVersion] + (try AEAD.seal(copy, associatedData: accessKeyBinding(id, principal), key: key.bytes))
+    }
+
+    static func openAccessKeySecret(_ sealed: [UInt8], id: String, principal: String, key: KeyEncryptionKey) throws -> SecureBytes {
+        guard sealed.first == formatVersion else { throw SejfError(.decryptionFailure, "Unknown format of access key \(id).") }
+        do {
+            return try AEAD.openSecure(Array(sealed.dropFirst()), associatedData: accessKeyBinding(id, principal), key: key.bytes)
+        } catch {
+            throw SejfError(.decryptionFailure, "The secret of access key \(id) does not authenticate.")
+        }
+    }
+
+    private static func accessKeyBinding(_ id: String, _ principal: String) -> [UInt8] {
+        Array("sejf.access-key.v\(formatVersion)\u{0}\(id)\u{0}\(principal)".utf8)
+    }
+}

@@ -3,18 +3,19 @@ import SejfCore
 import SejfCrypto
 import Synchronization
 
-/// Where an environment's key-encryption key comes from.
+/// Where a key-encryption key comes from.
 public enum KeySource: String, Sendable, Codable {
     /// A key file in the key directory, written by `sejf init`.
     case file
-    /// `SEJF_KEY_<ENV>`: base64 of 32 bytes.
+    /// An environment variable holding base64 of 32 bytes (`SEJF_KEY_<ENV>`, `SEJF_SYSTEM_KEY`).
     case variable
     /// `SEJF_PASSPHRASE_<ENV>`, stretched with Argon2id using the stored salt and parameters.
     case passphrase
 }
 
-/// What the database records about a key-encryption key: its id (a fingerprint of the key, never
-/// the key), where it came from, and for passphrase keys the Argon2id salt and parameters.
+/// What the database records about an environment's key-encryption key: its id (a fingerprint
+/// of the key, never the key), where it came from, and for passphrase keys the Argon2id salt and
+/// parameters.
 public struct KeyRecord: Equatable, Sendable {
     public var id: String
     public var environment: EnvironmentName
@@ -38,12 +39,10 @@ public struct KeyRecord: Equatable, Sendable {
 public struct KeyEncryptionKey: Sendable {
     /// 16 bytes of keyed BLAKE2b of a fixed string: identifies the key without revealing it.
     let idBytes: [UInt8]
-    public let environment: EnvironmentName
     let bytes: SecureBytes
 
-    init(environment: EnvironmentName, bytes: SecureBytes) {
+    init(bytes: SecureBytes) {
         self.idBytes = Hash.blake2b(Array("sejf.kek-id.v1".utf8), key: bytes, length: 16)
-        self.environment = environment
         self.bytes = bytes
     }
 
@@ -51,9 +50,30 @@ public struct KeyEncryptionKey: Sendable {
     public var id: String { Hash.hex(idBytes) }
 }
 
-/// Finds and caches the key-encryption keys of the environments: from `SEJF_KEY_<ENV>`, from
-/// `SEJF_PASSPHRASE_<ENV>`, or from the key file, in that order, and checks each against the id
-/// the database recorded so a wrong key is refused before any decryption is tried.
+/// One place a key can be found: an environment's key, or the installation's system key (which
+/// seals access-key secrets and is never derived from a passphrase).
+struct KeySlot {
+    /// For messages: "environment 'prod'" or "the system key".
+    var label: String
+    /// `SEJF_KEY_PROD`, `SEJF_SYSTEM_KEY`.
+    var keyVariable: String
+    /// `SEJF_PASSPHRASE_PROD`, or nil where passphrases are not accepted.
+    var passphraseVariable: String?
+    /// `prod.key`, `_system.key` (`_` cannot start an environment name, so the two never clash).
+    var fileName: String
+
+    static func environment(_ env: EnvironmentName) -> KeySlot {
+        KeySlot(label: "environment '\(env)'", keyVariable: "SEJF_KEY_\(env.variableSuffix)",
+                passphraseVariable: "SEJF_PASSPHRASE_\(env.variableSuffix)", fileName: DataDirectory.keyFileName(for: env))
+    }
+
+    static let system = KeySlot(label: "the system key", keyVariable: "SEJF_SYSTEM_KEY", passphraseVariable: nil,
+                                fileName: DataDirectory.systemKeyFileName)
+}
+
+/// Finds and caches key-encryption keys: from the key variable, from the passphrase variable, or
+/// from the key file, in that order, and checks each against the id the database recorded so a
+/// wrong key is refused before any decryption is tried.
 public final class KeyRing: Sendable {
     private let keyDirectory: String
     private let variables: [String: String]
@@ -67,101 +87,121 @@ public final class KeyRing: Sendable {
         self.variables = variables
     }
 
-    /// The key `record` describes, loaded once and then cached.
+    /// The environment key `record` describes, loaded once and then cached.
     /// - Throws: `DecryptionFailure` when no key is available or the key at hand is a different one.
     public func key(for record: KeyRecord) throws -> KeyEncryptionKey {
-        if let cached = cache.withLock({ $0[record.id] }) { return cached }
-        let (bytes, origin) = try load(record)
-        let key = KeyEncryptionKey(environment: record.environment, bytes: bytes)
-        guard key.id == record.id else {
-            throw SejfError(.decryptionFailure,
-                "The key for environment '\(record.environment)' from \(origin) is not the key that encrypted it (expected key id \(record.id), got \(key.id)).")
-        }
-        cache.withLock { $0[key.id] = key }
-        return key
+        try load(.environment(record.environment), expectedId: record.id, salt: record.salt, kdf: record.kdf)
+    }
+
+    /// The system key with the recorded id.
+    public func systemKey(expectedId: String) throws -> KeyEncryptionKey {
+        try load(.system, expectedId: expectedId, salt: nil, kdf: nil)
     }
 
     /// Makes the key for a new environment: from `SEJF_KEY_<ENV>` or `SEJF_PASSPHRASE_<ENV>` when
     /// set, otherwise a fresh random key written to a new key file (mode 0600).
     public func createKey(for environment: EnvironmentName, kdf: Argon2idParameters, now: Double) throws -> (KeyEncryptionKey, KeyRecord) {
-        let bytes: SecureBytes
-        var record: KeyRecord
-        if let text = variable("SEJF_KEY_", environment) {
-            bytes = try decodeVariableKey(text, environment)
-            record = KeyRecord(id: "", environment: environment, source: .variable, createdAt: now)
-        } else if let passphrase = variable("SEJF_PASSPHRASE_", environment) {
+        let slot = KeySlot.environment(environment)
+        if let passphraseVariable = slot.passphraseVariable, variable(slot.keyVariable) == nil,
+           let passphrase = variable(passphraseVariable) {
             let salt = randomBytes(count: Argon2idParameters.saltLength)
-            bytes = try derive(passphrase, salt: salt, kdf: kdf, environment)
-            record = KeyRecord(id: "", environment: environment, source: .passphrase, salt: salt, kdf: kdf, createdAt: now)
-        } else {
-            bytes = SecureBytes.random(count: AEAD.keyLength)
-            try writeKeyFile(bytes, for: environment)
-            record = KeyRecord(id: "", environment: environment, source: .file, createdAt: now)
+            let key = remember(KeyEncryptionKey(bytes: try derive(passphrase, salt: salt, kdf: kdf, slot)))
+            return (key, KeyRecord(id: key.id, environment: environment, source: .passphrase, salt: salt, kdf: kdf, createdAt: now))
         }
-        let key = KeyEncryptionKey(environment: environment, bytes: bytes)
-        record.id = key.id
-        cache.withLock { $0[key.id] = key }
-        return (key, record)
+        let (key, source) = try createRandomOrVariableKey(slot)
+        return (key, KeyRecord(id: key.id, environment: environment, source: source, createdAt: now))
+    }
+
+    /// The system key for an installation that has none recorded yet: `SEJF_SYSTEM_KEY` when set,
+    /// else an existing `_system.key` (left by an earlier attempt), else a new `_system.key`.
+    public func createSystemKey() throws -> KeyEncryptionKey {
+        if variable(KeySlot.system.keyVariable) == nil, FileManager.default.fileExists(atPath: path(.system)) {
+            return remember(KeyEncryptionKey(bytes: try loadBytes(.system, salt: nil, kdf: nil).0))
+        }
+        return try createRandomOrVariableKey(.system).0
     }
 
     // MARK: - Sources
 
-    private func load(_ record: KeyRecord) throws -> (SecureBytes, String) {
-        let env = record.environment
-        if let text = variable("SEJF_KEY_", env) {
-            return (try decodeVariableKey(text, env), "SEJF_KEY_\(env.variableSuffix)")
-        }
-        if let passphrase = variable("SEJF_PASSPHRASE_", env) {
-            guard let salt = record.salt, let kdf = record.kdf else {
-                throw SejfError(.decryptionFailure,
-                    "SEJF_PASSPHRASE_\(env.variableSuffix) is set, but the key of environment '\(env)' was not made from a passphrase.")
-            }
-            return (try derive(passphrase, salt: salt, kdf: kdf, env), "SEJF_PASSPHRASE_\(env.variableSuffix)")
-        }
-        let path = keyFilePath(env)
-        guard let data = FileManager.default.contents(atPath: path) else {
+    private func load(_ slot: KeySlot, expectedId: String, salt: [UInt8]?, kdf: Argon2idParameters?) throws -> KeyEncryptionKey {
+        if let cached = cache.withLock({ $0[expectedId] }) { return cached }
+        let (bytes, origin) = try loadBytes(slot, salt: salt, kdf: kdf)
+        let key = KeyEncryptionKey(bytes: bytes)
+        guard key.id == expectedId else {
             throw SejfError(.decryptionFailure,
-                "No key for environment '\(env)': set SEJF_KEY_\(env.variableSuffix) or SEJF_PASSPHRASE_\(env.variableSuffix), or provide the key file \(path).")
+                "The key for \(slot.label) from \(origin) is not the key that encrypted it (expected key id \(expectedId), got \(key.id)).")
+        }
+        return remember(key)
+    }
+
+    private func loadBytes(_ slot: KeySlot, salt: [UInt8]?, kdf: Argon2idParameters?) throws -> (SecureBytes, String) {
+        if let text = variable(slot.keyVariable) {
+            return (try decodeVariableKey(text, slot), slot.keyVariable)
+        }
+        if let passphraseVariable = slot.passphraseVariable, let passphrase = variable(passphraseVariable) {
+            guard let salt, let kdf else {
+                throw SejfError(.decryptionFailure, "\(passphraseVariable) is set, but the key of \(slot.label) was not made from a passphrase.")
+            }
+            return (try derive(passphrase, salt: salt, kdf: kdf, slot), passphraseVariable)
+        }
+        let file = path(slot)
+        guard let data = FileManager.default.contents(atPath: file) else {
+            let variables = [slot.keyVariable] + (slot.passphraseVariable.map { [$0] } ?? [])
+            throw SejfError(.decryptionFailure,
+                "No key for \(slot.label): set \(variables.joined(separator: " or ")), or provide the key file \(file).")
         }
         var text = [UInt8](data)
         defer { SecureBytes.wipe(&text) }
         do {
-            return (try SecureBytes.fromBase64(String(decoding: text, as: UTF8.self), expectedCount: AEAD.keyLength), path)
+            return (try SecureBytes.fromBase64(String(decoding: text, as: UTF8.self), expectedCount: AEAD.keyLength), file)
         } catch {
-            throw SejfError(.decryptionFailure, "The key file \(path) is not a base64-encoded 32-byte key.")
+            throw SejfError(.decryptionFailure, "The key file \(file) is not a base64-encoded 32-byte key.")
         }
     }
 
-    private func variable(_ prefix: String, _ env: EnvironmentName) -> String? {
-        guard let value = variables[prefix + env.variableSuffix], !value.isEmpty else { return nil }
+    private func createRandomOrVariableKey(_ slot: KeySlot) throws -> (KeyEncryptionKey, KeySource) {
+        if let text = variable(slot.keyVariable) {
+            return (remember(KeyEncryptionKey(bytes: try decodeVariableKey(text, slot))), .variable)
+        }
+        let bytes = SecureBytes.random(count: AEAD.keyLength)
+        try writeKeyFile(bytes, to: path(slot))
+        return (remember(KeyEncryptionKey(bytes: bytes)), .file)
+    }
+
+    private func remember(_ key: KeyEncryptionKey) -> KeyEncryptionKey {
+        cache.withLock { $0[key.id] = key }
+        return key
+    }
+
+    private func variable(_ name: String) -> String? {
+        guard let value = variables[name], !value.isEmpty else { return nil }
         return value
     }
 
-    private func decodeVariableKey(_ text: String, _ env: EnvironmentName) throws -> SecureBytes {
+    private func decodeVariableKey(_ text: String, _ slot: KeySlot) throws -> SecureBytes {
         do {
             return try SecureBytes.fromBase64(text, expectedCount: AEAD.keyLength)
         } catch {
-            throw SejfError(.decryptionFailure, "SEJF_KEY_\(env.variableSuffix) must be base64 of exactly 32 bytes.")
+            throw SejfError(.decryptionFailure, "\(slot.keyVariable) must be base64 of exactly 32 bytes.")
         }
     }
 
-    private func derive(_ passphrase: String, salt: [UInt8], kdf: Argon2idParameters, _ env: EnvironmentName) throws -> SecureBytes {
+    private func derive(_ passphrase: String, salt: [UInt8], kdf: Argon2idParameters, _ slot: KeySlot) throws -> SecureBytes {
         var bytes = Array(passphrase.utf8)
         defer { SecureBytes.wipe(&bytes) }
         do {
             return try PasswordKDF.deriveKey(passphrase: bytes, salt: salt, parameters: kdf)
         } catch {
-            throw SejfError(.decryptionFailure, "Could not derive the key of environment '\(env)' from its passphrase: \(error).")
+            throw SejfError(.decryptionFailure, "Could not derive the key of \(slot.label) from its passphrase: \(error).")
         }
     }
 
-    private func keyFilePath(_ env: EnvironmentName) -> String {
-        (keyDirectory as NSString).appendingPathComponent("\(env).key")
+    private func path(_ slot: KeySlot) -> String {
+        (keyDirectory as NSString).appendingPathComponent(slot.fileName)
     }
 
     /// Writes a key file atomically with mode 0600; refuses to replace an existing one.
-    private func writeKeyFile(_ key: SecureBytes, for env: EnvironmentName) throws {
-        let path = keyFilePath(env)
+    private func writeKeyFile(_ key: SecureBytes, to path: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw SejfError(.invalidRequest, "The key file \(path) already exists; refusing to replace a key.")
         }

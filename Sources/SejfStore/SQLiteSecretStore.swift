@@ -138,8 +138,34 @@ private struct Session: SecretStoreWriter {
         try Row.fetchAll(db, sql: "SELECT * FROM environments ORDER BY name").map(environmentRecord)
     }
 
-    func principals() throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT name FROM principals ORDER BY name")
+    func principals() throws -> [PrincipalRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM principals ORDER BY name").map(principalRecord)
+    }
+
+    func principal(named name: String) throws -> PrincipalRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM principals WHERE name = ?", arguments: [name]).map(principalRecord)
+    }
+
+    func accessKeys(of principal: String?) throws -> [AccessKeyRecord] {
+        let rows = try principal.map {
+            try Row.fetchAll(db, sql: "SELECT * FROM access_keys WHERE principal = ? ORDER BY created_at, rowid", arguments: [$0])
+        } ?? Row.fetchAll(db, sql: "SELECT * FROM access_keys ORDER BY principal, created_at, rowid")
+        return try rows.map(accessKeyRecord)
+    }
+
+    func accessKey(_ id: String) throws -> AccessKeyRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM access_keys WHERE id = ?", arguments: [id]).map(accessKeyRecord)
+    }
+
+    func accessKeySecret(_ id: String) throws -> SecureBytes? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT principal, sealed_secret FROM access_keys WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        guard let keyId = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'system_key_id'") else {
+            throw SejfError(.decryptionFailure, "The store has access keys but no system key id.")
+        }
+        return try Envelope.openAccessKeySecret([UInt8](row["sealed_secret"] as Data), id: id, principal: row["principal"],
+                                                key: try keyRing.systemKey(expectedId: keyId))
     }
 
     func environment(_ name: EnvironmentName) throws -> EnvironmentRecord? {
@@ -214,9 +240,39 @@ private struct Session: SecretStoreWriter {
                              key.kdf.map { Int64($0.opsLimit) }, key.kdf.map { Int64($0.memLimit) }, key.createdAt])
     }
 
-    func insertPrincipal(name: String, description: String, createdAt: Double) throws {
+    func insertPrincipal(_ principal: PrincipalRecord) throws {
         try db.execute(sql: "INSERT INTO principals (name, description, created_at) VALUES (?, ?, ?)",
-                       arguments: [name, description, createdAt])
+                       arguments: [principal.name, principal.description, principal.createdAt])
+    }
+
+    func deletePrincipal(named name: String) throws {
+        try db.execute(sql: "DELETE FROM principals WHERE name = ?", arguments: [name])
+    }
+
+    func insertAccessKey(_ key: AccessKeyRecord, secret: SecureBytes) throws {
+        let sealed = try Envelope.sealAccessKeySecret(secret, id: key.id, principal: key.principal, key: try systemKeyForWriting())
+        try db.execute(sql: """
+            INSERT INTO access_keys (id, principal, sealed_secret, status, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [key.id, key.principal, Data(sealed), key.status.rawValue, key.createdAt, key.lastUsedAt])
+    }
+
+    func updateAccessKey(_ key: AccessKeyRecord) throws {
+        try db.execute(sql: "UPDATE access_keys SET status = ?, last_used_at = ? WHERE id = ?",
+                       arguments: [key.status.rawValue, key.lastUsedAt, key.id])
+    }
+
+    func deleteAccessKey(_ id: String) throws {
+        try db.execute(sql: "DELETE FROM access_keys WHERE id = ?", arguments: [id])
+    }
+
+    /// The recorded system key, or a new one recorded now.
+    private func systemKeyForWriting() throws -> KeyEncryptionKey {
+        if let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'system_key_id'") {
+            return try keyRing.systemKey(expectedId: id)
+        }
+        let key = try keyRing.createSystemKey()
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('system_key_id', ?)", arguments: [key.id])
+        return key
     }
 
     func insertSecret(_ secret: NewSecret) throws -> SecretRecord {
@@ -295,6 +351,18 @@ private struct Session: SecretStoreWriter {
     private func environmentRecord(_ row: Row) throws -> EnvironmentRecord {
         EnvironmentRecord(name: try EnvironmentName(row["name"]), description: row["description"],
                           namespace: row["namespace"], createdAt: row["created_at"])
+    }
+
+    private func principalRecord(_ row: Row) -> PrincipalRecord {
+        PrincipalRecord(name: row["name"], description: row["description"], createdAt: row["created_at"])
+    }
+
+    private func accessKeyRecord(_ row: Row) throws -> AccessKeyRecord {
+        guard let status = AccessKeyRecord.Status(rawValue: row["status"]) else {
+            throw SejfError(.internalServiceError, "Unknown access key status in the database.")
+        }
+        return AccessKeyRecord(id: row["id"], principal: row["principal"], status: status, createdAt: row["created_at"],
+                               lastUsedAt: row["last_used_at"])
     }
 
     private func keyRecord(_ row: Row) throws -> KeyRecord {

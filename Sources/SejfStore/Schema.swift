@@ -91,6 +91,21 @@ enum Schema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v2: access keys") { db in
+            try db.execute(sql: """
+                -- Access keys for SigV4. The secret is sealed under the system key (keys/_system.key),
+                -- whose id is meta 'system_key_id'.
+                CREATE TABLE access_keys (
+                    id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 16 AND 128),
+                    principal TEXT NOT NULL REFERENCES principals(name) ON DELETE CASCADE,
+                    sealed_secret BLOB NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('Active', 'Inactive')),
+                    created_at REAL NOT NULL,
+                    last_used_at REAL
+                ) STRICT;
+                CREATE INDEX access_keys_by_principal ON access_keys(principal);
+                """)
+        }
         return migrator
     }
 }

@@ -1,4 +1,5 @@
 import SejfCore
+import SejfCrypto
 
 /// An environment as stored: its definition and its active key-encryption key.
 public struct EnvironmentRecord: Equatable, Sendable {
@@ -49,13 +50,55 @@ public struct NewSecret: Sendable {
     }
 }
 
+/// A user or service account.
+public struct PrincipalRecord: Equatable, Sendable {
+    public var name: String
+    public var description: String
+    public var createdAt: Double
+
+    public init(name: String, description: String, createdAt: Double) {
+        self.name = name
+        self.description = description
+        self.createdAt = createdAt
+    }
+}
+
+/// An access key's metadata (its secret is only ever read through ``SecretStoreReader/accessKeySecret(_:)``).
+public struct AccessKeyRecord: Equatable, Sendable {
+    public enum Status: String, Sendable, Codable {
+        case active = "Active"
+        case inactive = "Inactive"
+    }
+
+    public var id: String
+    public var principal: String
+    public var status: Status
+    public var createdAt: Double
+    public var lastUsedAt: Double?
+
+    public init(id: String, principal: String, status: Status, createdAt: Double, lastUsedAt: Double? = nil) {
+        self.id = id
+        self.principal = principal
+        self.status = status
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
 /// Read access inside one consistent snapshot.
 public protocol SecretStoreReader {
     /// The account id used in ARNs, fixed at `sejf init`.
     func accountId() throws -> String
     func environments() throws -> [EnvironmentRecord]
-    /// Names of the recorded principals.
-    func principals() throws -> [String]
+    /// The principals, by name.
+    func principals() throws -> [PrincipalRecord]
+    func principal(named name: String) throws -> PrincipalRecord?
+    /// Access keys of one principal, or of all when `principal` is nil, oldest first.
+    func accessKeys(of principal: String?) throws -> [AccessKeyRecord]
+    func accessKey(_ id: String) throws -> AccessKeyRecord?
+    /// Decrypts an access key's secret (for SigV4).
+    /// - Throws: `DecryptionFailure` when the system key is missing or wrong.
+    func accessKeySecret(_ id: String) throws -> SecureBytes?
     func environment(_ name: EnvironmentName) throws -> EnvironmentRecord?
     /// The key records of an environment, active key first.
     func keys(of environment: EnvironmentName) throws -> [KeyRecord]
@@ -74,8 +117,14 @@ public protocol SecretStoreReader {
 public protocol SecretStoreWriter: SecretStoreReader {
     func setAccountId(_ account: String) throws
     func insertEnvironment(_ environment: EnvironmentRecord, key: KeyRecord) throws
-    /// Records a principal (a user or service account) by name.
-    func insertPrincipal(name: String, description: String, createdAt: Double) throws
+    func insertPrincipal(_ principal: PrincipalRecord) throws
+    /// Deletes a principal and its access keys.
+    func deletePrincipal(named name: String) throws
+    /// Stores an access key with its secret sealed under the system key (created on first use).
+    func insertAccessKey(_ key: AccessKeyRecord, secret: SecureBytes) throws
+    /// Saves status and last-used time.
+    func updateAccessKey(_ key: AccessKeyRecord) throws
+    func deleteAccessKey(_ id: String) throws
     func insertSecret(_ secret: NewSecret) throws -> SecretRecord
     /// Saves the mutable metadata: description, KMS key id, tags, dates, deletion state.
     func updateSecret(_ secret: SecretRecord) throws

@@ -34,11 +34,24 @@ struct Init: ParsableCommand {
             try Output.json(InitJSON(report))
             return
         }
+        let key = report.adminAccessKey
         Output.line("Initialised \(report.dataDirectory) (account \(report.account), principal '\(report.adminPrincipal)').")
         Output.table(["ENVIRONMENT", "KEY SOURCE", "KEY ID"], report.environments.map { [$0.name, $0.keySource, $0.keyId] })
-        if report.environments.contains(where: { $0.keySource == "file" }) {
-            Output.line("Key files are in \(store.directory.keyDirectory): back them up apart from the database; without them the secrets cannot be read.")
-        }
+        Output.line("""
+            Key files are in \(store.directory.keyDirectory): back them up apart from the database; without them \
+            the secrets cannot be read.
+
+            Access key of '\(key.Principal)' (the secret is shown only now):
+              AccessKeyId:     \(key.AccessKeyId)
+              SecretAccessKey: \(key.SecretAccessKey)
+
+            For the AWS CLI, add to ~/.aws/credentials:
+              [sejf]
+              aws_access_key_id = \(key.AccessKeyId)
+              aws_secret_access_key = \(key.SecretAccessKey)
+            then: sejf server --data \(report.dataDirectory) &
+                  aws --profile sejf --endpoint-url http://127.0.0.1:8780 --region \(report.environments[0].name) secretsmanager list-secrets
+            """)
     }
 
     private func resolveEnvironments() throws -> [EnvironmentDefinition] {
@@ -66,11 +79,15 @@ private struct InitJSON: Encodable {
     var Account: String
     var Principal: String
     var Environments: [Environment]
+    var AccessKeyId: String
+    var SecretAccessKey: String
 
     init(_ report: InitReport) {
         DataDirectory = report.dataDirectory
         Account = report.account
         Principal = report.adminPrincipal
+        AccessKeyId = report.adminAccessKey.AccessKeyId
+        SecretAccessKey = report.adminAccessKey.SecretAccessKey
         Environments = report.environments.map { Environment(Name: $0.name, KeySource: $0.keySource, KeyId: $0.keyId) }
     }
 }

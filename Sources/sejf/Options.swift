@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SejfAWS
 import SejfCore
 import SejfService
 import SejfStore
@@ -15,6 +16,9 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: text, or json (the AWS response shape).")
     var output: OutputFormat = .text
 
+    @Option(name: .long, help: ArgumentHelp("A sejf server (or any AWS Secrets Manager endpoint) to use instead of the data directory (default: $SEJF_ENDPOINT); signed with the standard AWS credentials.", valueName: "url"))
+    var endpoint: String?
+
     var directory: DataDirectory {
         let variables = ProcessInfo.processInfo.environment
         return DataDirectory(path: data ?? DataDirectory.defaultPath(environment: variables),
@@ -22,6 +26,16 @@ struct StoreOptions: ParsableArguments {
     }
 
     func openService() throws -> SecretsService { try DataStoreSetup.open(directory) }
+
+    /// The secrets API for one environment: remote when an endpoint is set, else embedded.
+    func api(_ environment: EnvironmentOption) throws -> any SecretsAPI {
+        let context = try environment.context()
+        let endpoint = endpoint ?? ProcessInfo.processInfo.environment["SEJF_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+        if let endpoint {
+            return try RemoteSecretsAPI(endpoint: endpoint, region: context.environment.rawValue, credentials: AWSCredentials.resolve())
+        }
+        return EmbeddedSecretsAPI(service: try openService(), context: context)
+    }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

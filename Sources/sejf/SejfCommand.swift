@@ -1,26 +1,34 @@
 import ArgumentParser
 import Foundation
+import SejfAWS
 import SejfCore
 
 /// `sejf`: the Sejf command line. Every command is a thin layer over `SejfService`.
 @main
-struct SejfCommand: ParsableCommand {
+struct SejfCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sejf",
         abstract: "Encrypted per-environment secrets and configuration, with the AWS Secrets Manager API.",
-        subcommands: [Init.self, SecretCommand.self, ConfigCommand.self, EnvCommand.self]
+        subcommands: [Init.self, SecretCommand.self, ConfigCommand.self, EnvCommand.self, Server.self,
+                      PrincipalCommand.self, KeyCommand.self]
     )
 
     /// Runs a command, printing any failure as one line on stderr with a non-zero exit status.
-    static func main() {
+    static func main() async {
         do {
             try CommandLineText.requireValidUTF8Arguments()
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as SejfError {
             CommandLineText.fail("\(error.code.rawValue): \(error.message)")
         } catch let error as CommandLineFailure {
             CommandLineText.fail(error.message)
+        } catch let error as AWSWireError {
+            CommandLineText.fail("\(error.code): \(error.message)")
         } catch {
             exit(withError: error)
         }

@@ -93,8 +93,8 @@ struct KeyTests {
         try sandbox.put("x", "y")
         #expect(try permissions(sandbox.data) == 0o700)
         #expect(try permissions(sandbox.data + "/keys") == 0o700)
-        for env in ["dev", "staging", "prod"] {
-            #expect(try permissions(sandbox.data + "/keys/\(env).key") == 0o600, "\(env).key")
+        for name in ["dev", "staging", "prod", "_system"] {
+            #expect(try permissions(sandbox.data + "/keys/\(name).key") == 0o600, "\(name).key")
         }
         #expect(try permissions(sandbox.data + "/sejf.db") == 0o600)
         for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: sandbox.data + "/sejf.db" + suffix) {
@@ -102,6 +102,6 @@ struct KeyTests {
         }
         // Only the key files and the database (and its WAL files) live there.
         let keys = try FileManager.default.contentsOfDirectory(atPath: sandbox.data + "/keys").sorted()
-        #expect(keys == ["dev.key", "prod.key", "staging.key"])
+        #expect(keys == ["_system.key", "dev.key", "prod.key", "staging.key"])
     }
 }

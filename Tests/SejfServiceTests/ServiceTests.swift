@@ -146,13 +146,17 @@ struct CreateAndReadTests {
         #expect(described.LastAccessedDate == day)
     }
 
-    @Test func onlyTheLocalOperatorUntilRolesExist() throws {
+    @Test func unknownPrincipalsAreDeniedKnownOnesAllowed() throws {
         let f = try ServiceFixture()
         try f.create("s", "v")
-        let stranger = RequestContext(environment: try EnvironmentName("dev"), principal: Principal(name: "api-prod"),
-                                      sourceAddress: "127.0.0.1", userAgent: "test")
-        expectCode(.accessDenied) { _ = try f.service.getSecretValue(GetSecretValueRequest(SecretId: "s"), stranger) }
-        expectCode(.accessDenied) { _ = try f.service.listSecrets(ListSecretsRequest(), stranger) }
+        let api = RequestContext(environment: try EnvironmentName("dev"), principal: Principal(name: "api-prod"),
+                                 sourceAddress: "127.0.0.1", userAgent: "test")
+        expectCode(.accessDenied) { _ = try f.service.getSecretValue(GetSecretValueRequest(SecretId: "s"), api) }
+        expectCode(.accessDenied) { _ = try f.service.listSecrets(ListSecretsRequest(), api) }
+        try f.service.createPrincipal(name: "api-prod", description: "API pods")
+        #expect(try f.service.getSecretValue(GetSecretValueRequest(SecretId: "s"), api).SecretString == "v")
+        try f.service.deletePrincipal(name: "api-prod")
+        expectCode(.accessDenied) { _ = try f.service.getSecretValue(GetSecretValueRequest(SecretId: "s"), api) }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SejfCore
+import SejfCrypto
 @testable import SejfStore
 
 /// The contract of the `SecretStore` seam. Every implementation runs these; today that is
@@ -105,8 +106,25 @@ import SejfCore
         #expect(throws: SejfError.self) { try store.read { try $0.value(of: gone, versionId: "v-1") } }
     }
 
-    @Test func principals() throws {
-        try store.write { try $0.insertPrincipal(name: "admin", description: "", createdAt: 0) }
-        #expect(try store.read { try $0.principals() } == ["admin"])
+    @Test func principalsAndAccessKeys() throws {
+        try store.write { w in
+            try w.insertPrincipal(PrincipalRecord(name: "admin", description: "the admin", createdAt: 0))
+            try w.insertPrincipal(PrincipalRecord(name: "api", description: "", createdAt: 1))
+        }
+        #expect(try store.read { try $0.principals() }.map(\.name) == ["admin", "api"])
+        #expect(try store.read { try $0.principal(named: "admin") }?.description == "the admin")
+        let secret = SecureBytes(copying: Array("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".utf8))
+        let key = AccessKeyRecord(id: "AKIAEXAMPLE000000001", principal: "api", status: .active, createdAt: 2)
+        try store.write { try $0.insertAccessKey(key, secret: secret) }
+        #expect(try store.read { try $0.accessKey(key.id) } == key)
+        #expect(try store.read { try $0.accessKeySecret(key.id) }?.constantTimeEquals(secret) == true)
+        #expect(try store.read { try $0.accessKeySecret("AKIAUNKNOWN000000000") } == nil)
+        var revoked = key
+        revoked.status = .inactive
+        revoked.lastUsedAt = 3
+        try store.write { try $0.updateAccessKey(revoked) }
+        #expect(try store.read { try $0.accessKeys(of: "api") } == [revoked])
+        try store.write { try $0.deletePrincipal(named: "api") }
+        #expect(try store.read { try $0.accessKeys(of: nil) }.isEmpty)
     }
 }

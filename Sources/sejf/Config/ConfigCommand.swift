@@ -25,9 +25,7 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             guard (value == nil) != (valueFile == nil) else { throw CommandLineFailure("give the value as an argument or with --value-file") }
             guard let (string, _) = try readValue(value: value, valueFile: valueFile) else { return }
-            let service = try target.store.openService()
-            let context = try target.environment.context()
-            if let existing = try? service.describeSecret(SecretIdRequest(SecretId: target.name), context),
+            if let existing = try? target.api().call(SecretsManager.DescribeSecret.self, SecretIdRequest(SecretId: target.name)),
                !TagRules.isConfig(existing.Tags ?? []) {
                 throw CommandLineFailure("\(target.name) is a secret, not configuration; use `sejf secret put`")
             }
@@ -43,8 +41,7 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var target: SecretTarget
 
         func run() throws {
-            let response = try target.store.openService().getSecretValue(GetSecretValueRequest(SecretId: target.name),
-                                                                         try target.environment.context())
+            let response = try target.api().call(SecretsManager.GetSecretValue.self, GetSecretValueRequest(SecretId: target.name))
             if target.store.output == .json { return try Output.json(response) }
             Output.line(response.SecretString ?? "")
         }
@@ -60,9 +57,10 @@ struct ConfigCommand: ParsableCommand {
             let entries = try listAll(store: store, environment: environment,
                                       filters: [SecretFilter(Key: "tag-key", Values: [TagRules.kindKey])], includeDeleted: false)
                 .filter { TagRules.isConfig($0.Tags ?? []) }
-            let service = try store.openService()
-            let context = try environment.context()
-            let values = try entries.map { ($0.Name, try service.getSecretValue(GetSecretValueRequest(SecretId: $0.ARN), context).SecretString ?? "") }
+            let api = try store.api(environment)
+            let values = try entries.map {
+                ($0.Name, try api.call(SecretsManager.GetSecretValue.self, GetSecretValueRequest(SecretId: $0.ARN)).SecretString ?? "")
+            }
             if store.output == .json { return try Output.json(Dictionary(uniqueKeysWithValues: values)) }
             Output.table(["NAME", "VALUE"], values.map { [$0.0, $0.1] })
         }
@@ -74,12 +72,11 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var target: SecretTarget
 
         func run() throws {
-            let service = try target.store.openService()
-            let context = try target.environment.context()
-            guard TagRules.isConfig(try service.describeSecret(SecretIdRequest(SecretId: target.name), context).Tags ?? []) else {
+            let api = try target.api()
+            guard TagRules.isConfig(try api.call(SecretsManager.DescribeSecret.self, SecretIdRequest(SecretId: target.name)).Tags ?? []) else {
                 throw CommandLineFailure("\(target.name) is a secret, not configuration; use `sejf secret delete`")
             }
-            _ = try service.deleteSecret(DeleteSecretRequest(SecretId: target.name, ForceDeleteWithoutRecovery: true), context)
+            _ = try api.call(SecretsManager.DeleteSecret.self, DeleteSecretRequest(SecretId: target.name, ForceDeleteWithoutRecovery: true))
         }
     }
 }

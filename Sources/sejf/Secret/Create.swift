@@ -22,10 +22,9 @@ extension SecretCommand {
 
         func run() throws {
             let (string, binary) = try value.read() ?? (nil, nil)
-            let response = try target.store.openService().createSecret(
-                CreateSecretRequest(Name: target.name, ClientRequestToken: token, Description: description,
-                                    SecretBinary: binary, SecretString: string, Tags: try parseTags(tag)),
-                try target.environment.context())
+            let response = try target.api().call(SecretsManager.CreateSecret.self, CreateSecretRequest(
+                Name: target.name, ClientRequestToken: token, Description: description,
+                SecretBinary: binary, SecretString: string, Tags: try parseTags(tag)))
             if target.store.output == .json { return try Output.json(response) }
             Output.line(response.ARN)
         }

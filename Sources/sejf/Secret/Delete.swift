@@ -16,9 +16,8 @@ extension SecretCommand {
         var force = false
 
         func run() throws {
-            let response = try target.store.openService().deleteSecret(
-                DeleteSecretRequest(SecretId: target.name, RecoveryWindowInDays: recoveryDays, ForceDeleteWithoutRecovery: force ? true : nil),
-                try target.environment.context())
+            let response = try target.api().call(SecretsManager.DeleteSecret.self, DeleteSecretRequest(
+                SecretId: target.name, RecoveryWindowInDays: recoveryDays, ForceDeleteWithoutRecovery: force ? true : nil))
             if target.store.output == .json { return try Output.json(response) }
             Output.line(force ? "Deleted \(response.ARN)." : "\(response.ARN) will be deleted at \(Output.date(response.DeletionDate)); `sejf secret restore` cancels.")
         }
@@ -31,7 +30,7 @@ extension SecretCommand {
         @OptionGroup var target: SecretTarget
 
         func run() throws {
-            let response = try target.store.openService().restoreSecret(SecretIdRequest(SecretId: target.name), try target.environment.context())
+            let response = try target.api().call(SecretsManager.RestoreSecret.self, SecretIdRequest(SecretId: target.name))
             if target.store.output == .json { return try Output.json(response) }
             Output.line("Restored \(response.ARN).")
         }

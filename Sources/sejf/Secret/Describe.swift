@@ -9,7 +9,7 @@ extension SecretCommand {
         @OptionGroup var target: SecretTarget
 
         func run() throws {
-            let d = try target.store.openService().describeSecret(SecretIdRequest(SecretId: target.name), try target.environment.context())
+            let d = try target.api().call(SecretsManager.DescribeSecret.self, SecretIdRequest(SecretId: target.name))
             if target.store.output == .json { return try Output.json(d) }
             var rows: [[String]] = [["ARN", d.ARN], ["Name", d.Name], ["Description", d.Description ?? "-"],
                                     ["Created", Output.date(d.CreatedDate)], ["Last changed", Output.date(d.LastChangedDate)],

@@ -19,9 +19,8 @@ extension SecretCommand {
         var jsonKey: String?
 
         func run() throws {
-            let response = try target.store.openService().getSecretValue(
-                GetSecretValueRequest(SecretId: target.name, VersionId: versionId, VersionStage: label),
-                try target.environment.context())
+            let response = try target.api().call(SecretsManager.GetSecretValue.self,
+                GetSecretValueRequest(SecretId: target.name, VersionId: versionId, VersionStage: label))
             if let jsonKey {
                 return Output.line(try JSONField.extract(jsonKey, from: response.SecretString, secret: response.Name))
             }

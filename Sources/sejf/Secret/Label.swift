@@ -25,16 +25,14 @@ extension SecretCommand {
 
         func run() throws {
             guard to != nil || from != nil else { throw CommandLineFailure("give --to, --from, or both") }
-            let service = try target.store.openService()
-            let context = try target.environment.context()
+            let api = try target.api()
             var removeFrom = from
             if removeFrom == nil, let to {
-                let holders = try service.describeSecret(SecretIdRequest(SecretId: target.name), context).VersionIdsToStages ?? [:]
+                let holders = try api.call(SecretsManager.DescribeSecret.self, SecretIdRequest(SecretId: target.name)).VersionIdsToStages ?? [:]
                 removeFrom = holders.first { $0.value.contains(label) && $0.key != to }?.key
             }
-            let response = try service.updateSecretVersionStage(
-                UpdateSecretVersionStageRequest(SecretId: target.name, VersionStage: label, RemoveFromVersionId: removeFrom, MoveToVersionId: to),
-                context)
+            let response = try api.call(SecretsManager.UpdateSecretVersionStage.self, UpdateSecretVersionStageRequest(
+                SecretId: target.name, VersionStage: label, RemoveFromVersionId: removeFrom, MoveToVersionId: to))
             if target.store.output == .json { return try Output.json(response) }
         }
     }

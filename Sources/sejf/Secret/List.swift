@@ -33,13 +33,12 @@ extension SecretCommand {
 
 /// Every page of ListSecrets, sorted by name.
 func listAll(store: StoreOptions, environment: EnvironmentOption, filters: [SecretFilter], includeDeleted: Bool) throws -> [SecretListEntry] {
-    let service = try store.openService()
-    let context = try environment.context()
+    let api = try store.api(environment)
     var entries: [SecretListEntry] = []
     var token: String?
     repeat {
-        let page = try service.listSecrets(ListSecretsRequest(IncludePlannedDeletion: includeDeleted, NextToken: token,
-                                                              Filters: filters.isEmpty ? nil : filters, SortBy: "name"), context)
+        let page = try api.call(SecretsManager.ListSecrets.self, ListSecretsRequest(
+            IncludePlannedDeletion: includeDeleted, NextToken: token, Filters: filters.isEmpty ? nil : filters, SortBy: "name"))
         entries += page.SecretList
         token = page.NextToken
     } while token != nil

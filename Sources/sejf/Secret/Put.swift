@@ -34,14 +34,13 @@ extension SecretCommand {
 /// in PutSecretValue's shape.
 func putOrCreate(target: SecretTarget, string: String?, binary: Data?, token: String?, stages: [String]?,
                  tags: [Tag]) throws -> PutSecretValueResponse {
-    let service = try target.store.openService()
-    let context = try target.environment.context()
+    let api = try target.api()
     do {
-        return try service.putSecretValue(PutSecretValueRequest(SecretId: target.name, ClientRequestToken: token, SecretBinary: binary,
-                                                                SecretString: string, VersionStages: stages), context)
+        return try api.call(SecretsManager.PutSecretValue.self, PutSecretValueRequest(
+            SecretId: target.name, ClientRequestToken: token, SecretBinary: binary, SecretString: string, VersionStages: stages))
     } catch let error as SejfError where error == .secretNotFound && stages == nil {
-        let created = try service.createSecret(CreateSecretRequest(Name: target.name, ClientRequestToken: token, SecretBinary: binary,
-                                                                   SecretString: string, Tags: tags), context)
+        let created = try api.call(SecretsManager.CreateSecret.self, CreateSecretRequest(
+            Name: target.name, ClientRequestToken: token, SecretBinary: binary, SecretString: string, Tags: tags))
         return PutSecretValueResponse(ARN: created.ARN, Name: created.Name, VersionId: created.VersionId ?? "",
                                       VersionStages: ["AWSCURRENT"])
     }

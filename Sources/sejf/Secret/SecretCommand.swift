@@ -1,4 +1,5 @@
 import ArgumentParser
+import SejfService
 
 /// `sejf secret`: the AWS Secrets Manager operations on one environment's secrets.
 struct SecretCommand: ParsableCommand {
@@ -16,4 +17,7 @@ struct SecretTarget: ParsableArguments {
 
     @OptionGroup var environment: EnvironmentOption
     @OptionGroup var store: StoreOptions
+
+    /// The API for this environment: embedded, or remote when an endpoint is set.
+    func api() throws -> any SecretsAPI { try store.api(environment) }
 }

@@ -12,8 +12,7 @@ extension SecretCommand {
         var tags: [String]
 
         func run() throws {
-            try target.store.openService().tagResource(TagResourceRequest(SecretId: target.name, Tags: try parseTags(tags)),
-                                                       try target.environment.context())
+            _ = try target.api().call(SecretsManager.TagResource.self, TagResourceRequest(SecretId: target.name, Tags: try parseTags(tags)))
         }
     }
 
@@ -27,8 +26,7 @@ extension SecretCommand {
         var keys: [String]
 
         func run() throws {
-            try target.store.openService().untagResource(UntagResourceRequest(SecretId: target.name, TagKeys: keys),
-                                                         try target.environment.context())
+            _ = try target.api().call(SecretsManager.UntagResource.self, UntagResourceRequest(SecretId: target.name, TagKeys: keys))
         }
     }
 }

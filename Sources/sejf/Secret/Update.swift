@@ -17,10 +17,8 @@ extension SecretCommand {
 
         func run() throws {
             let (string, binary) = try value.read() ?? (nil, nil)
-            let response = try target.store.openService().updateSecret(
-                UpdateSecretRequest(SecretId: target.name, ClientRequestToken: token, Description: description,
-                                    SecretBinary: binary, SecretString: string),
-                try target.environment.context())
+            let response = try target.api().call(SecretsManager.UpdateSecret.self, UpdateSecretRequest(
+                SecretId: target.name, ClientRequestToken: token, Description: description, SecretBinary: binary, SecretString: string))
             if target.store.output == .json { return try Output.json(response) }
             Output.line(response.VersionId.map { "\(response.ARN)  \($0)" } ?? response.ARN)
         }

@@ -12,14 +12,12 @@ extension SecretCommand {
         var includeDeprecated = false
 
         func run() throws {
-            let service = try target.store.openService()
-            let context = try target.environment.context()
+            let api = try target.api()
             var response: ListSecretVersionIdsResponse?
             var versions: [SecretVersionsListEntry] = []
             repeat {
-                response = try service.listSecretVersionIds(
-                    ListSecretVersionIdsRequest(SecretId: target.name, NextToken: response?.NextToken, IncludeDeprecated: includeDeprecated),
-                    context)
+                response = try api.call(SecretsManager.ListSecretVersionIds.self, ListSecretVersionIdsRequest(
+                    SecretId: target.name, NextToken: response?.NextToken, IncludeDeprecated: includeDeprecated))
                 versions += response!.Versions
             } while response?.NextToken != nil
             if target.store.output == .json {

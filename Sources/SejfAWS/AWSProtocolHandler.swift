@@ -1,0 +1,143 @@
+import Foundation
+import SejfCore
+import SejfService
+
+/// An HTTP request as the AWS protocol layer sees it, independent of the HTTP server: what
+/// SigV4 signs, and where it came from.
+public struct AWSHTTPRequest: Sendable {
+    public var sigV4: SigV4Request
+    /// The client's address, for the audit trail and logs.
+    public var sourceAddress: String
+
+    public init(_ request: SigV4Request, sourceAddress: String) {
+        self.sigV4 = request
+        self.sourceAddress = sourceAddress
+    }
+
+    /// Every value of a header, by case-insensitive name.
+    public func values(of name: String) -> [String] { sigV4.values(of: name) }
+}
+
+/// The answer to one request.
+public struct AWSHTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// For logs and metrics: the operation, and the AWS error code when it failed.
+    public var operation: String?
+    public var errorCode: String?
+}
+
+/// An error on the wire: AWS's `__type`, its message and the HTTP status.
+public struct AWSWireError: Error, Equatable, Sendable {
+    public var code: String
+    public var message: String
+    public var status: Int
+
+    public init(code: String, message: String, status: Int = 400) {
+        self.code = code
+        self.message = message
+        self.status = status
+    }
+
+    init(_ error: SejfError) {
+        self.init(code: error.code.rawValue, message: error.message, status: error.code == .internalServiceError ? 500 : 400)
+    }
+
+    static func serialization(_ message: String) -> AWSWireError { AWSWireError(code: "SerializationException", message: message) }
+}
+
+/// Who a verified request comes from.
+public struct AuthenticatedCaller: Sendable {
+    public var principal: Principal
+    public var accessKeyId: String
+    /// The region of the credential scope: the environment.
+    public var region: String
+
+    public init(principal: Principal, accessKeyId: String, region: String) {
+        self.principal = principal
+        self.accessKeyId = accessKeyId
+        self.region = region
+    }
+}
+
+/// Authenticates a request (SigV4 in production).
+public protocol RequestAuthenticator: Sendable {
+    /// - Throws: ``AWSWireError`` with AWS's authentication error codes.
+    func authenticate(_ request: AWSHTTPRequest, now: Date) throws -> AuthenticatedCaller
+}
+
+/// The AWS JSON 1.1 protocol of Secrets Manager: `POST /` with `X-Amz-Target:
+/// secretsmanager.<Operation>`, a JSON body, and a JSON answer or `{"__type", "message"}` error.
+///
+/// The pipeline per request: target → authenticate → environment → decode → service → encode.
+public struct AWSProtocolHandler: Sendable {
+    public static let targetPrefix = "secretsmanager."
+    public static let contentType = "application/x-amz-json-1.1"
+
+    private let service: SecretsService
+    private let authenticator: any RequestAuthenticator
+    private let clock: @Sendable () -> Date
+    private let operations: [String: any SecretsOperation.Type]
+
+    public init(service: SecretsService, authenticator: any RequestAuthenticator,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.service = service
+        self.authenticator = authenticator
+        self.clock = clock
+        self.operations = Dictionary(uniqueKeysWithValues: SecretsManager.all.map { ($0.name, $0) })
+    }
+
+    /// Handles one request; never throws: every failure becomes an AWS error response.
+    public func handle(_ request: AWSHTTPRequest, requestId: String) -> AWSHTTPResponse {
+        var operationName: String?
+        do {
+            let operation = try resolveOperation(request)
+            operationName = operation.name
+            let caller = try authenticator.authenticate(request, now: clock())
+            let context = RequestContext(
+                environment: try EnvironmentName(caller.region), principal: caller.principal, accessKeyId: caller.accessKeyId,
+                sourceAddress: request.sourceAddress, userAgent: request.values(of: "User-Agent").first ?? "", requestId: requestId)
+            let body = try Self.run(operation, service: service, body: request.sigV4.body, context: context)
+            return AWSHTTPResponse(status: 200, headers: Self.headers(requestId), body: body, operation: operationName)
+        } catch let error as AWSWireError {
+            return Self.errorResponse(error, requestId: requestId, operation: operationName)
+        } catch let error as SejfError {
+            return Self.errorResponse(AWSWireError(error), requestId: requestId, operation: operationName)
+        } catch {
+            return Self.errorResponse(AWSWireError(code: "InternalServiceError", message: "An internal error occurred.", status: 500),
+                                      requestId: requestId, operation: operationName)
+        }
+    }
+
+    private func resolveOperation(_ request: AWSHTTPRequest) throws -> any SecretsOperation.Type {
+        guard request.sigV4.method == "POST" else {
+            throw AWSWireError(code: "UnknownOperationException", message: "Only POST is supported: the AWS JSON 1.1 protocol.")
+        }
+        let targets = request.values(of: "X-Amz-Target")
+        guard targets.count == 1, let target = targets.first, target.hasPrefix(Self.targetPrefix),
+              let operation = operations[String(target.dropFirst(Self.targetPrefix.count))] else {
+            throw AWSWireError(code: "UnknownOperationException", message: "The operation in X-Amz-Target is not one this service supports.")
+        }
+        return operation
+    }
+
+    /// Decodes the request shape, performs the operation, encodes the response shape.
+    static func run<Operation: SecretsOperation>(_ operation: Operation.Type, service: SecretsService, body: [UInt8],
+                                                 context: RequestContext) throws -> [UInt8] {
+        let request = try WireJSON.decode(Operation.Request.self, from: body)
+        let response = try Operation.perform(service, request, context)
+        return try WireJSON.encode(response)
+    }
+
+    static func headers(_ requestId: String) -> [(name: String, value: String)] {
+        [("Content-Type", contentType), ("x-amzn-RequestId", requestId)]
+    }
+
+    public static func errorResponse(_ error: AWSWireError, requestId: String, operation: String?) -> AWSHTTPResponse {
+        let body = (try? JSONSerialization.data(withJSONObject: ["__type": error.code, "message": error.message], options: [.sortedKeys])) ?? Data()
+        var headers = headers(requestId)
+        headers.append(("x-amzn-ErrorType", error.code))
+        return AWSHTTPResponse(status: error.status, headers: headers, body: [UInt8](body), operation: operation, errorCode: error.code)
+    }
+}

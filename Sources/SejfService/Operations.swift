@@ -1,0 +1,134 @@
+import Foundation
+import SejfCore
+
+/// One AWS Secrets Manager operation: its wire name, request and response shapes, and how the
+/// service performs it. The server dispatches on ``name``; the CLI's remote client sends the same
+/// shapes; the embedded CLI calls ``perform(_:_:_:)`` directly. One catalog, three users.
+public protocol SecretsOperation {
+    associatedtype Request: Codable & Sendable
+    associatedtype Response: Codable & Sendable
+    /// The operation name, as in `X-Amz-Target: secretsmanager.<name>`.
+    static var name: String { get }
+    static func perform(_ service: SecretsService, _ request: Request, _ context: RequestContext) throws -> Response
+}
+
+/// The `{}` response of operations that return nothing.
+public struct EmptyResponse: Codable, Sendable, Equatable {
+    public init() {}
+}
+
+/// The operations, by AWS name.
+public enum SecretsManager {
+    public enum CreateSecret: SecretsOperation {
+        public static let name = "CreateSecret"
+        public static func perform(_ s: SecretsService, _ r: CreateSecretRequest, _ c: RequestContext) throws -> CreateSecretResponse {
+            try s.createSecret(r, c)
+        }
+    }
+
+    public enum GetSecretValue: SecretsOperation {
+        public static let name = "GetSecretValue"
+        public static func perform(_ s: SecretsService, _ r: GetSecretValueRequest, _ c: RequestContext) throws -> GetSecretValueResponse {
+            try s.getSecretValue(r, c)
+        }
+    }
+
+    public enum PutSecretValue: SecretsOperation {
+        public static let name = "PutSecretValue"
+        public static func perform(_ s: SecretsService, _ r: PutSecretValueRequest, _ c: RequestContext) throws -> PutSecretValueResponse {
+            try s.putSecretValue(r, c)
+        }
+    }
+
+    public enum UpdateSecret: SecretsOperation {
+        public static let name = "UpdateSecret"
+        public static func perform(_ s: SecretsService, _ r: UpdateSecretRequest, _ c: RequestContext) throws -> UpdateSecretResponse {
+            try s.updateSecret(r, c)
+        }
+    }
+
+    public enum UpdateSecretVersionStage: SecretsOperation {
+        public static let name = "UpdateSecretVersionStage"
+        public static func perform(_ s: SecretsService, _ r: UpdateSecretVersionStageRequest, _ c: RequestContext) throws -> SecretReference {
+            try s.updateSecretVersionStage(r, c)
+        }
+    }
+
+    public enum DescribeSecret: SecretsOperation {
+        public static let name = "DescribeSecret"
+        public static func perform(_ s: SecretsService, _ r: SecretIdRequest, _ c: RequestContext) throws -> DescribeSecretResponse {
+            try s.describeSecret(r, c)
+        }
+    }
+
+    public enum ListSecrets: SecretsOperation {
+        public static let name = "ListSecrets"
+        public static func perform(_ s: SecretsService, _ r: ListSecretsRequest, _ c: RequestContext) throws -> ListSecretsResponse {
+            try s.listSecrets(r, c)
+        }
+    }
+
+    public enum ListSecretVersionIds: SecretsOperation {
+        public static let name = "ListSecretVersionIds"
+        public static func perform(_ s: SecretsService, _ r: ListSecretVersionIdsRequest, _ c: RequestContext) throws -> ListSecretVersionIdsResponse {
+            try s.listSecretVersionIds(r, c)
+        }
+    }
+
+    public enum DeleteSecret: SecretsOperation {
+        public static let name = "DeleteSecret"
+        public static func perform(_ s: SecretsService, _ r: DeleteSecretRequest, _ c: RequestContext) throws -> DeleteSecretResponse {
+            try s.deleteSecret(r, c)
+        }
+    }
+
+    public enum RestoreSecret: SecretsOperation {
+        public static let name = "RestoreSecret"
+        public static func perform(_ s: SecretsService, _ r: SecretIdRequest, _ c: RequestContext) throws -> SecretReference {
+            try s.restoreSecret(r, c)
+        }
+    }
+
+    public enum TagResource: SecretsOperation {
+        public static let name = "TagResource"
+        public static func perform(_ s: SecretsService, _ r: TagResourceRequest, _ c: RequestContext) throws -> EmptyResponse {
+            try s.tagResource(r, c)
+            return EmptyResponse()
+        }
+    }
+
+    public enum UntagResource: SecretsOperation {
+        public static let name = "UntagResource"
+        public static func perform(_ s: SecretsService, _ r: UntagResourceRequest, _ c: RequestContext) throws -> EmptyResponse {
+            try s.untagResource(r, c)
+            return EmptyResponse()
+        }
+    }
+
+    /// Every operation, for dispatch tables.
+    public static let all: [any SecretsOperation.Type] = [
+        CreateSecret.self, GetSecretValue.self, PutSecretValue.self, UpdateSecret.self, UpdateSecretVersionStage.self,
+        DescribeSecret.self, ListSecrets.self, ListSecretVersionIds.self, DeleteSecret.self, RestoreSecret.self,
+        TagResource.self, UntagResource.self,
+    ]
+}
+
+/// How the CLI reaches the operations: in-process (embedded) or over HTTP (remote).
+public protocol SecretsAPI {
+    func call<Operation: SecretsOperation>(_ operation: Operation.Type, _ request: Operation.Request) throws -> Operation.Response
+}
+
+/// The embedded API: the service in this process, acting for a fixed caller and environment.
+public struct EmbeddedSecretsAPI: SecretsAPI {
+    public let service: SecretsService
+    public let context: RequestContext
+
+    public init(service: SecretsService, context: RequestContext) {
+        self.service = service
+        self.context = context
+    }
+
+    public func call<Operation: SecretsOperation>(_ operation: Operation.Type, _ request: Operation.Request) throws -> Operation.Response {
+        try Operation.perform(service, request, context)
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import SejfService
+
+/// `sejf principal`: users and service accounts that sign requests to `sejf server`.
+struct PrincipalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "principal", abstract: "Create, list and delete principals (users and service accounts).",
+        subcommands: [Create.self, List.self, Delete.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a principal.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Name: 1-64 letters, digits or +=,.@_-.") var name: String
+        @Option(name: .long, help: "What it is for.") var description: String = ""
+
+        func run() throws {
+            try store.openService().createPrincipal(name: name, description: description)
+            if store.output == .text { Output.line("Created principal \(name); give it a key with `sejf key create \(name)`.") }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List principals.")
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let principals = try store.openService().listPrincipals()
+            if store.output == .json { return try Output.json(principals) }
+            Output.table(["NAME", "KEYS", "CREATED", "DESCRIPTION"], principals.map {
+                [$0.name, String($0.accessKeys), Output.date($0.createdDate), $0.description]
+            })
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a principal and its access keys (they stop working at once).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Name.") var name: String
+
+        func run() throws {
+            try store.openService().deletePrincipal(name: name)
+        }
+    }
+}
+
+/// `sejf key`: SigV4 access keys of principals.
+struct KeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "key", abstract: "Create, list, revoke and delete access keys (at most 2 per principal).",
+        subcommands: [Create.self, List.self, Revoke.self, Activate.self, Delete.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an access key; its secret is shown only now.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Principal name.") var principal: String
+
+        func run() throws {
+            let key = try store.openService().createAccessKey(for: principal)
+            if store.output == .json { return try Output.json(key) }
+            Output.line("AccessKeyId:     \(key.AccessKeyId)")
+            Output.line("SecretAccessKey: \(key.SecretAccessKey)")
+            Output.line("The secret is not stored in clear and cannot be shown again.")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List access keys (never their secrets).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Principal name (default: all).") var principal: String?
+
+        func run() throws {
+            let keys = try store.openService().listAccessKeys(of: principal)
+            if store.output == .json { return try Output.json(keys) }
+            Output.table(["ACCESS KEY ID", "PRINCIPAL", "STATUS", "CREATED", "LAST USED"], keys.map {
+                [$0.AccessKeyId, $0.Principal, $0.Status, Output.date($0.CreateDate), Output.date($0.LastUsedDate)]
+            })
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deactivate an access key: its next request is refused.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Access key id.") var id: String
+
+        func run() throws { try store.openService().setAccessKeyStatus(id, active: false) }
+    }
+
+    struct Activate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reactivate a revoked access key.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Access key id.") var id: String
+
+        func run() throws { try store.openService().setAccessKeyStatus(id, active: true) }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete an access key.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Access key id.") var id: String
+
+        func run() throws { try store.openService().deleteAccessKey(id) }
+    }
+}

@@ -40,6 +40,10 @@ extension SejfError {
     public static let markedForDeletion = SejfError(
         .invalidRequest, "You can't perform this operation on the secret because it was marked for deletion.")
 
+    /// `InvalidRequestException` for a change sent to a replica instead of its primary.
+    public static let operationOnReplica = SejfError(
+        .invalidRequest, "Operation not permitted on a replica secret. Call must be made in primary secret's region.")
+
     /// `ResourceNotFoundException` for a staging label no version carries.
     public static func valueNotFound(stage: String) -> SejfError {
         SejfError(.resourceNotFound, "Secrets Manager can't find the specified secret value for staging label: \(stage)")

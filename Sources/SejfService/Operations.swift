@@ -105,11 +105,91 @@ public enum SecretsManager {
         }
     }
 
-    /// Every operation, for dispatch tables.
+    public enum BatchGetSecretValue: SecretsOperation {
+        public static let name = "BatchGetSecretValue"
+        public static func perform(_ s: SecretsService, _ r: BatchGetSecretValueRequest, _ c: RequestContext) throws -> BatchGetSecretValueResponse {
+            try s.batchGetSecretValue(r, c)
+        }
+    }
+
+    public enum GetRandomPassword: SecretsOperation {
+        public static let name = "GetRandomPassword"
+        public static func perform(_ s: SecretsService, _ r: GetRandomPasswordRequest, _ c: RequestContext) throws -> GetRandomPasswordResponse {
+            try s.getRandomPassword(r, c)
+        }
+    }
+
+    public enum RotateSecret: SecretsOperation {
+        public static let name = "RotateSecret"
+        public static func perform(_ s: SecretsService, _ r: RotateSecretRequest, _ c: RequestContext) throws -> RotationResponse {
+            try s.rotateSecret(r, c)
+        }
+    }
+
+    public enum CancelRotateSecret: SecretsOperation {
+        public static let name = "CancelRotateSecret"
+        public static func perform(_ s: SecretsService, _ r: SecretIdRequest, _ c: RequestContext) throws -> RotationResponse {
+            try s.cancelRotateSecret(r, c)
+        }
+    }
+
+    public enum PutResourcePolicy: SecretsOperation {
+        public static let name = "PutResourcePolicy"
+        public static func perform(_ s: SecretsService, _ r: PutResourcePolicyRequest, _ c: RequestContext) throws -> SecretReference {
+            try s.putResourcePolicy(r, c)
+        }
+    }
+
+    public enum GetResourcePolicy: SecretsOperation {
+        public static let name = "GetResourcePolicy"
+        public static func perform(_ s: SecretsService, _ r: SecretIdRequest, _ c: RequestContext) throws -> GetResourcePolicyResponse {
+            try s.getResourcePolicy(r, c)
+        }
+    }
+
+    public enum DeleteResourcePolicy: SecretsOperation {
+        public static let name = "DeleteResourcePolicy"
+        public static func perform(_ s: SecretsService, _ r: SecretIdRequest, _ c: RequestContext) throws -> SecretReference {
+            try s.deleteResourcePolicy(r, c)
+        }
+    }
+
+    public enum ValidateResourcePolicy: SecretsOperation {
+        public static let name = "ValidateResourcePolicy"
+        public static func perform(_ s: SecretsService, _ r: ValidateResourcePolicyRequest, _ c: RequestContext) throws -> ValidateResourcePolicyResponse {
+            try s.validateResourcePolicy(r, c)
+        }
+    }
+
+    public enum ReplicateSecretToRegions: SecretsOperation {
+        public static let name = "ReplicateSecretToRegions"
+        public static func perform(_ s: SecretsService, _ r: ReplicateSecretToRegionsRequest, _ c: RequestContext) throws -> ReplicationResponse {
+            try s.replicateSecretToRegions(r, c)
+        }
+    }
+
+    public enum RemoveRegionsFromReplication: SecretsOperation {
+        public static let name = "RemoveRegionsFromReplication"
+        public static func perform(_ s: SecretsService, _ r: RemoveRegionsFromReplicationRequest, _ c: RequestContext) throws -> ReplicationResponse {
+            try s.removeRegionsFromReplication(r, c)
+        }
+    }
+
+    public enum StopReplicationToReplica: SecretsOperation {
+        public static let name = "StopReplicationToReplica"
+        public static func perform(_ s: SecretsService, _ r: SecretIdRequest, _ c: RequestContext) throws -> StopReplicationToReplicaResponse {
+            try s.stopReplicationToReplica(r, c)
+        }
+    }
+
+    /// Every operation, for dispatch tables: all 23 of the service model.
     public static let all: [any SecretsOperation.Type] = [
         CreateSecret.self, GetSecretValue.self, PutSecretValue.self, UpdateSecret.self, UpdateSecretVersionStage.self,
         DescribeSecret.self, ListSecrets.self, ListSecretVersionIds.self, DeleteSecret.self, RestoreSecret.self,
-        TagResource.self, UntagResource.self,
+        TagResource.self, UntagResource.self, BatchGetSecretValue.self, GetRandomPassword.self, RotateSecret.self,
+        CancelRotateSecret.self, PutResourcePolicy.self, GetResourcePolicy.self, DeleteResourcePolicy.self,
+        ValidateResourcePolicy.self, ReplicateSecretToRegions.self, RemoveRegionsFromReplication.self,
+        StopReplicationToReplica.self,
     ]
 }
 

@@ -59,11 +59,17 @@ extension SecretsService {
             try store.read { reader in
                 let secret = try findSecret(request.SecretId, context, in: reader)
                 let labels = try reader.versions(of: secret)
+                let replicas = try replicationStatus(of: secret, in: reader)
+                let rotation = secret.rotation
                 return DescribeSecretResponse(
                     ARN: secret.arn.description, Name: secret.name, Description: secret.description, KmsKeyId: secret.kmsKeyId,
                     LastChangedDate: secret.lastChangedAt, LastAccessedDate: secret.lastAccessedAt,
                     DeletedDate: secret.deletion?.deletedAt, Tags: secret.tags.isEmpty ? nil : secret.tags,
-                    VersionIdsToStages: Self.stageMap(labels), CreatedDate: secret.createdAt)
+                    VersionIdsToStages: Self.stageMap(labels), CreatedDate: secret.createdAt,
+                    PrimaryRegion: secret.primaryRowId != nil || !replicas.isEmpty ? try primaryRegion(of: secret, in: reader) : nil,
+                    RotationEnabled: rotation.enabled, RotationLambdaARN: rotation.rotatorARN,
+                    RotationRules: rotation.rulesJSON.flatMap(Self.decodeRules), LastRotatedDate: rotation.lastRotatedAt,
+                    NextRotationDate: rotation.nextRotationAt, ReplicationStatus: replicas.isEmpty ? nil : replicas)
             }
         }
     }
@@ -84,9 +90,9 @@ extension SecretsService {
                     guard let deletion = secret.deletion else { return true }
                     return request.IncludePlannedDeletion == true && !deletion.isExpired(at: now)
                 }
-                secrets = secrets.filter {
+                secrets = try secrets.filter {
                     SecretFilter.matches(filters, .init(name: $0.name, description: $0.description, tags: $0.tags,
-                                                        primaryRegion: context.environment.rawValue))
+                                                        primaryRegion: try primaryRegion(of: $0, in: reader)))
                 }
                 secrets.sort { a, b in descending ? sortKey(b, a) : sortKey(a, b) }
                 let (page, next) = PageToken.page(secrets, offset: offset, maxResults: maxResults)
@@ -95,7 +101,11 @@ extension SecretsService {
                         ARN: secret.arn.description, Name: secret.name, Description: secret.description, KmsKeyId: secret.kmsKeyId,
                         LastChangedDate: secret.lastChangedAt, LastAccessedDate: secret.lastAccessedAt,
                         DeletedDate: secret.deletion?.deletedAt, Tags: secret.tags.isEmpty ? nil : secret.tags,
-                        SecretVersionsToStages: Self.stageMap(try reader.versions(of: secret)), CreatedDate: secret.createdAt)
+                        SecretVersionsToStages: Self.stageMap(try reader.versions(of: secret)), CreatedDate: secret.createdAt,
+                        PrimaryRegion: secret.primaryRowId != nil ? try primaryRegion(of: secret, in: reader) : nil,
+                        RotationEnabled: secret.rotation.enabled, RotationLambdaARN: secret.rotation.rotatorARN,
+                        RotationRules: secret.rotation.rulesJSON.flatMap(Self.decodeRules),
+                        LastRotatedDate: secret.rotation.lastRotatedAt, NextRotationDate: secret.rotation.nextRotationAt)
                 }
                 return ListSecretsResponse(SecretList: entries, NextToken: next)
             }

@@ -27,7 +27,10 @@ extension SecretsService {
                 let version = try value.map {
                     try addVersion($0, token: request.ClientRequestToken, stages: nil, to: &secret, in: writer)
                 }
-                return CreateSecretResponse(ARN: arn.description, Name: request.Name, VersionId: version?.id)
+                let replication = try request.AddReplicaRegions.map {
+                    try addReplicas($0, of: secret, overwrite: request.ForceOverwriteReplicaSecret ?? false, in: writer)
+                }
+                return CreateSecretResponse(ARN: arn.description, Name: request.Name, VersionId: version?.id, ReplicationStatus: replication)
             }
         }
     }
@@ -54,9 +57,7 @@ extension SecretsService {
             throw SejfError(.invalidParameter, "You must provide either SecretString or SecretBinary.")
         }
         return try perform(.putSecretValue, context) {
-            try store.write { writer in
-                var secret = try findSecret(request.SecretId, context, in: writer)
-                try requireNotDeleted(secret)
+            try changeSecret(request.SecretId, context) { writer, secret in
                 let version = try addVersion(value, token: request.ClientRequestToken, stages: request.VersionStages,
                                              to: &secret, in: writer)
                 return PutSecretValueResponse(ARN: secret.arn.description, Name: secret.name, VersionId: version.id,
@@ -72,9 +73,7 @@ extension SecretsService {
         if let kms = request.KmsKeyId { try SejfError.checkLength("kmsKeyId", kms.count, max: 2048) }
         let value = try SecretValue.from(string: request.SecretString, binary: request.SecretBinary.map { [UInt8]($0) })
         return try perform(.updateSecret, context) {
-            try store.write { writer in
-                var secret = try findSecret(request.SecretId, context, in: writer)
-                try requireNotDeleted(secret)
+            try changeSecret(request.SecretId, context) { writer, secret in
                 if request.Description != nil || request.KmsKeyId != nil {
                     secret.description = request.Description ?? secret.description
                     secret.kmsKeyId = request.KmsKeyId ?? secret.kmsKeyId
@@ -93,9 +92,7 @@ extension SecretsService {
             try VersionToken.validate(id, member: "versionId")
         }
         return try perform(.updateSecretVersionStage, context) {
-            try store.write { writer in
-                var secret = try findSecret(request.SecretId, context, in: writer)
-                try requireNotDeleted(secret)
+            try changeSecret(request.SecretId, context) { writer, secret in
                 var labels = try writer.versions(of: secret)
                 try labels.updateStage(request.VersionStage, removeFrom: request.RemoveFromVersionId, moveTo: request.MoveToVersionId)
                 try writer.saveVersions(labels, of: secret)
@@ -111,11 +108,11 @@ extension SecretsService {
         let deletion = try DeletionRequest(recoveryWindowInDays: request.RecoveryWindowInDays,
                                            forceDeleteWithoutRecovery: request.ForceDeleteWithoutRecovery)
         return try perform(.deleteSecret, context) {
-            try store.write { writer in
-                var secret = try findSecret(request.SecretId, context, in: writer)
+            try changeSecret(request.SecretId, context, whenDeleted: .allow) { writer, secret in
                 let now = clock()
                 switch deletion {
                 case .immediate:
+                    try requireNoReplicas(secret, in: writer)
                     try writer.purgeSecret(secret)
                     return DeleteSecretResponse(ARN: secret.arn.description, Name: secret.name, DeletionDate: now)
                 case .scheduled(let days):
@@ -123,6 +120,7 @@ extension SecretsService {
                         throw SejfError(.invalidRequest,
                             "You can't perform this operation on the secret because it was already scheduled for deletion.")
                     }
+                    try requireNoReplicas(secret, in: writer)
                     let state = DeletionState(deletedAt: now, purgeAt: now + Double(days) * 86_400)
                     secret.deletion = state
                     try writer.updateSecret(secret)
@@ -135,8 +133,7 @@ extension SecretsService {
     /// `RestoreSecret`: cancel a scheduled deletion.
     public func restoreSecret(_ request: SecretIdRequest, _ context: RequestContext) throws -> SecretReference {
         try perform(.restoreSecret, context) {
-            try store.write { writer in
-                var secret = try findSecret(request.SecretId, context, in: writer)
+            try changeSecret(request.SecretId, context, whenDeleted: .allow) { writer, secret in
                 if secret.deletion != nil {
                     secret.deletion = nil
                     secret.lastChangedAt = clock()
@@ -151,9 +148,7 @@ extension SecretsService {
     public func tagResource(_ request: TagResourceRequest, _ context: RequestContext) throws {
         try TagRules.validate(request.Tags)
         try perform(.tagResource, context) {
-            try store.write { writer in
-                var secret = try findSecret(request.SecretId, context, in: writer)
-                try requireNotDeleted(secret)
+            try changeSecret(request.SecretId, context) { writer, secret in
                 secret.tags = try TagRules.merge(secret.tags, adding: request.Tags)
                 secret.lastChangedAt = clock()
                 try writer.updateSecret(secret)
@@ -165,9 +160,7 @@ extension SecretsService {
     public func untagResource(_ request: UntagResourceRequest, _ context: RequestContext) throws {
         for key in request.TagKeys { try SejfError.checkLength("tagKeys.member", key.count, min: 1, max: 128) }
         try perform(.untagResource, context) {
-            try store.write { writer in
-                var secret = try findSecret(request.SecretId, context, in: writer)
-                try requireNotDeleted(secret)
+            try changeSecret(request.SecretId, context) { writer, secret in
                 secret.tags.removeAll { request.TagKeys.contains($0.key) }
                 secret.lastChangedAt = clock()
                 try writer.updateSecret(secret)

@@ -58,6 +58,24 @@ public final class SecretsService: Sendable {
         if secret.deletion != nil { throw SejfError.markedForDeletion }
     }
 
+    /// Whether a change may touch a secret scheduled for deletion.
+    enum DeletedSecrets { case refuse, allow }
+
+    /// The write pipeline for one existing secret: find it; refuse a replica (it changes only
+    /// through its primary) and, unless allowed, a secret scheduled for deletion; apply
+    /// `change`; bring the replicas in step — all in one transaction.
+    func changeSecret<T>(_ secretId: String, _ context: RequestContext, whenDeleted: DeletedSecrets = .refuse,
+                         _ change: (any SecretStoreWriter, inout SecretRecord) throws -> T) throws -> T {
+        try store.write { writer in
+            var secret = try findSecret(secretId, context, in: writer)
+            if secret.primaryRowId != nil { throw SejfError.operationOnReplica }
+            if whenDeleted == .refuse { try requireNotDeleted(secret) }
+            let result = try change(writer, &secret)
+            try syncReplicas(of: secret, in: writer)
+            return result
+        }
+    }
+
     /// Adds a version with `value`, honouring `ClientRequestToken` idempotency: the same token
     /// with the same value returns the existing version; with another value it is
     /// `ResourceExistsException`.

@@ -13,9 +13,14 @@ public struct CreateSecretRequest: Codable, Sendable {
     public var SecretBinary: Data?
     public var SecretString: String?
     public var Tags: [Tag]?
+    public var AddReplicaRegions: [ReplicaRegion]?
+    public var ForceOverwriteReplicaSecret: Bool?
 
     public init(Name: String, ClientRequestToken: String? = nil, Description: String? = nil, KmsKeyId: String? = nil,
-                SecretBinary: Data? = nil, SecretString: String? = nil, Tags: [Tag]? = nil) {
+                SecretBinary: Data? = nil, SecretString: String? = nil, Tags: [Tag]? = nil,
+                AddReplicaRegions: [ReplicaRegion]? = nil, ForceOverwriteReplicaSecret: Bool? = nil) {
+        self.AddReplicaRegions = AddReplicaRegions
+        self.ForceOverwriteReplicaSecret = ForceOverwriteReplicaSecret
         self.Name = Name
         self.ClientRequestToken = ClientRequestToken
         self.Description = Description
@@ -30,11 +35,13 @@ public struct CreateSecretResponse: Codable, Sendable, Equatable {
     public var ARN: String
     public var Name: String
     public var VersionId: String?
+    public var ReplicationStatus: [ReplicationStatus]?
 
-    public init(ARN: String, Name: String, VersionId: String? = nil) {
+    public init(ARN: String, Name: String, VersionId: String? = nil, ReplicationStatus: [ReplicationStatus]? = nil) {
         self.ARN = ARN
         self.Name = Name
         self.VersionId = VersionId
+        self.ReplicationStatus = ReplicationStatus
     }
 }
 
@@ -148,8 +155,24 @@ public struct DescribeSecretResponse: Codable, Sendable, Equatable {
     public var Tags: [Tag]?
     public var VersionIdsToStages: [String: [String]]?
     public var CreatedDate: Double?
+    public var PrimaryRegion: String?
+    public var RotationEnabled: Bool?
+    public var RotationLambdaARN: String?
+    public var RotationRules: RotationRulesShape?
+    public var LastRotatedDate: Double?
+    public var NextRotationDate: Double?
+    public var ReplicationStatus: [ReplicationStatus]?
 
-    public init(ARN: String, Name: String, Description: String? = nil, KmsKeyId: String? = nil, LastChangedDate: Double? = nil, LastAccessedDate: Double? = nil, DeletedDate: Double? = nil, Tags: [Tag]? = nil, VersionIdsToStages: [String: [String]]? = nil, CreatedDate: Double? = nil) {
+    public init(ARN: String, Name: String, Description: String? = nil, KmsKeyId: String? = nil, LastChangedDate: Double? = nil, LastAccessedDate: Double? = nil, DeletedDate: Double? = nil, Tags: [Tag]? = nil, VersionIdsToStages: [String: [String]]? = nil, CreatedDate: Double? = nil, PrimaryRegion: String? = nil,
+                RotationEnabled: Bool? = nil, RotationLambdaARN: String? = nil, RotationRules: RotationRulesShape? = nil,
+                LastRotatedDate: Double? = nil, NextRotationDate: Double? = nil, ReplicationStatus: [ReplicationStatus]? = nil) {
+        self.PrimaryRegion = PrimaryRegion
+        self.RotationEnabled = RotationEnabled
+        self.RotationLambdaARN = RotationLambdaARN
+        self.RotationRules = RotationRules
+        self.LastRotatedDate = LastRotatedDate
+        self.NextRotationDate = NextRotationDate
+        self.ReplicationStatus = ReplicationStatus
         self.ARN = ARN
         self.Name = Name
         self.Description = Description
@@ -193,8 +216,22 @@ public struct SecretListEntry: Codable, Sendable, Equatable {
     public var Tags: [Tag]?
     public var SecretVersionsToStages: [String: [String]]?
     public var CreatedDate: Double?
+    public var PrimaryRegion: String?
+    public var RotationEnabled: Bool?
+    public var RotationLambdaARN: String?
+    public var RotationRules: RotationRulesShape?
+    public var LastRotatedDate: Double?
+    public var NextRotationDate: Double?
 
-    public init(ARN: String, Name: String, Description: String? = nil, KmsKeyId: String? = nil, LastChangedDate: Double? = nil, LastAccessedDate: Double? = nil, DeletedDate: Double? = nil, Tags: [Tag]? = nil, SecretVersionsToStages: [String: [String]]? = nil, CreatedDate: Double? = nil) {
+    public init(ARN: String, Name: String, Description: String? = nil, KmsKeyId: String? = nil, LastChangedDate: Double? = nil, LastAccessedDate: Double? = nil, DeletedDate: Double? = nil, Tags: [Tag]? = nil, SecretVersionsToStages: [String: [String]]? = nil, CreatedDate: Double? = nil, PrimaryRegion: String? = nil,
+                RotationEnabled: Bool? = nil, RotationLambdaARN: String? = nil, RotationRules: RotationRulesShape? = nil,
+                LastRotatedDate: Double? = nil, NextRotationDate: Double? = nil) {
+        self.PrimaryRegion = PrimaryRegion
+        self.RotationEnabled = RotationEnabled
+        self.RotationLambdaARN = RotationLambdaARN
+        self.RotationRules = RotationRules
+        self.LastRotatedDate = LastRotatedDate
+        self.NextRotationDate = NextRotationDate
         self.ARN = ARN
         self.Name = Name
         self.Description = Description

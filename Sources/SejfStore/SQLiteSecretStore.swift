@@ -192,6 +192,17 @@ private struct Session: SecretStoreWriter {
                                 arguments: [environment.rawValue]).map { try secretRecord($0, account: account) }
     }
 
+    func secret(rowId: Int64) throws -> SecretRecord? {
+        let account = try accountId()
+        return try Row.fetchOne(db, sql: "SELECT * FROM secrets WHERE id = ?", arguments: [rowId]).map { try secretRecord($0, account: account) }
+    }
+
+    func replicas(of secret: SecretRecord) throws -> [SecretRecord] {
+        let account = try accountId()
+        return try Row.fetchAll(db, sql: "SELECT * FROM secrets WHERE primary_id = ? ORDER BY environment", arguments: [secret.rowId])
+            .map { try secretRecord($0, account: account) }
+    }
+
     func versions(of secret: SecretRecord) throws -> StagingLabels {
         var stages: [String: [String]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT version_id, label FROM labels WHERE secret_id = ? ORDER BY position",
@@ -277,13 +288,14 @@ private struct Session: SecretStoreWriter {
 
     func insertSecret(_ secret: NewSecret) throws -> SecretRecord {
         try db.execute(sql: """
-            INSERT INTO secrets (environment, name, arn_suffix, description, kms_key_id, created_at, last_changed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO secrets (environment, name, arn_suffix, description, kms_key_id, created_at, last_changed_at, primary_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [secret.arn.environment.rawValue, secret.arn.name, secret.arn.suffix, secret.description,
-                             secret.kmsKeyId, secret.createdAt, secret.createdAt])
+                             secret.kmsKeyId, secret.createdAt, secret.createdAt, secret.primaryRowId])
         let record = SecretRecord(rowId: db.lastInsertedRowID, arn: secret.arn, description: secret.description,
                                   kmsKeyId: secret.kmsKeyId, tags: secret.tags, createdAt: secret.createdAt,
-                                  lastChangedAt: secret.createdAt, lastAccessedAt: nil, deletion: nil)
+                                  lastChangedAt: secret.createdAt, lastAccessedAt: nil, deletion: nil,
+                                  primaryRowId: secret.primaryRowId, rotation: RotationSettings(), resourcePolicy: nil)
         try saveTags(record)
         return record
     }
@@ -291,9 +303,12 @@ private struct Session: SecretStoreWriter {
     func updateSecret(_ secret: SecretRecord) throws {
         try db.execute(sql: """
             UPDATE secrets SET description = ?, kms_key_id = ?, last_changed_at = ?, last_accessed_at = ?,
-                deleted_at = ?, purge_at = ? WHERE id = ?
+                deleted_at = ?, purge_at = ?, primary_id = ?, rotation_enabled = ?, rotation_lambda_arn = ?,
+                rotation_rules = ?, last_rotated_at = ?, next_rotation_at = ?, resource_policy = ? WHERE id = ?
             """, arguments: [secret.description, secret.kmsKeyId, secret.lastChangedAt, secret.lastAccessedAt,
-                             secret.deletion?.deletedAt, secret.deletion?.purgeAt, secret.rowId])
+                             secret.deletion?.deletedAt, secret.deletion?.purgeAt, secret.primaryRowId, secret.rotation.enabled,
+                             secret.rotation.rotatorARN, secret.rotation.rulesJSON, secret.rotation.lastRotatedAt,
+                             secret.rotation.nextRotationAt, secret.resourcePolicy, secret.rowId])
         try saveTags(secret)
     }
 
@@ -388,6 +403,11 @@ private struct Session: SecretStoreWriter {
             arn: SecretARN(environment: try EnvironmentName(row["environment"]), account: account, name: row["name"], suffix: row["arn_suffix"]),
             description: row["description"], kmsKeyId: row["kms_key_id"], tags: tags,
             createdAt: row["created_at"], lastChangedAt: row["last_changed_at"], lastAccessedAt: row["last_accessed_at"],
-            deletion: deletedAt.flatMap { d in purgeAt.map { DeletionState(deletedAt: d, purgeAt: $0) } })
+            deletion: deletedAt.flatMap { d in purgeAt.map { DeletionState(deletedAt: d, purgeAt: $0) } },
+            primaryRowId: row["primary_id"],
+            rotation: RotationSettings(enabled: row["rotation_enabled"], rotatorARN: row["rotation_lambda_arn"],
+                                       rulesJSON: row["rotation_rules"], lastRotatedAt: row["last_rotated_at"],
+                                       nextRotationAt: row["next_rotation_at"]),
+            resourcePolicy: row["resource_policy"])
     }
 }

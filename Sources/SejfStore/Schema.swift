@@ -106,6 +106,21 @@ enum Schema {
                 CREATE INDEX access_keys_by_principal ON access_keys(principal);
                 """)
         }
+        migrator.registerMigration("v3: replicas, rotation settings, resource policies") { db in
+            try db.execute(sql: """
+                -- A replica is a read-only copy of a secret in another environment, kept in step
+                -- with its primary in the primary's write transactions.
+                ALTER TABLE secrets ADD COLUMN primary_id INTEGER REFERENCES secrets(id);
+                CREATE INDEX secrets_by_primary ON secrets(primary_id) WHERE primary_id IS NOT NULL;
+                ALTER TABLE secrets ADD COLUMN rotation_enabled INTEGER NOT NULL DEFAULT 0 CHECK (rotation_enabled IN (0, 1));
+                ALTER TABLE secrets ADD COLUMN rotation_lambda_arn TEXT;
+                -- AWS's RotationRules structure, as JSON.
+                ALTER TABLE secrets ADD COLUMN rotation_rules TEXT;
+                ALTER TABLE secrets ADD COLUMN last_rotated_at REAL;
+                ALTER TABLE secrets ADD COLUMN next_rotation_at REAL;
+                ALTER TABLE secrets ADD COLUMN resource_policy TEXT;
+                """)
+        }
         return migrator
     }
 }

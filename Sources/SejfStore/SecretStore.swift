@@ -28,9 +28,34 @@ public struct SecretRecord: Equatable, Sendable {
     public var lastChangedAt: Double
     public var lastAccessedAt: Double?
     public var deletion: DeletionState?
+    /// For a replica: the storage row of its primary.
+    public var primaryRowId: Int64?
+    public var rotation: RotationSettings
+    /// The resource policy document (IAM JSON), as stored by PutResourcePolicy.
+    public var resourcePolicy: String?
 
     public var name: String { arn.name }
     public var environment: EnvironmentName { arn.environment }
+}
+
+/// A secret's rotation settings, as RotateSecret stores them.
+public struct RotationSettings: Equatable, Sendable {
+    public var enabled: Bool
+    /// The rotator (`RotationLambdaARN`).
+    public var rotatorARN: String?
+    /// AWS's `RotationRules` structure, as JSON.
+    public var rulesJSON: String?
+    public var lastRotatedAt: Double?
+    public var nextRotationAt: Double?
+
+    public init(enabled: Bool = false, rotatorARN: String? = nil, rulesJSON: String? = nil, lastRotatedAt: Double? = nil,
+                nextRotationAt: Double? = nil) {
+        self.enabled = enabled
+        self.rotatorARN = rotatorARN
+        self.rulesJSON = rulesJSON
+        self.lastRotatedAt = lastRotatedAt
+        self.nextRotationAt = nextRotationAt
+    }
 }
 
 /// What a new secret starts with.
@@ -40,13 +65,16 @@ public struct NewSecret: Sendable {
     public var kmsKeyId: String?
     public var tags: [Tag]
     public var createdAt: Double
+    /// Set for a replica: its primary's storage row.
+    public var primaryRowId: Int64?
 
-    public init(arn: SecretARN, description: String?, kmsKeyId: String?, tags: [Tag], createdAt: Double) {
+    public init(arn: SecretARN, description: String?, kmsKeyId: String?, tags: [Tag], createdAt: Double, primaryRowId: Int64? = nil) {
         self.arn = arn
         self.description = description
         self.kmsKeyId = kmsKeyId
         self.tags = tags
         self.createdAt = createdAt
+        self.primaryRowId = primaryRowId
     }
 }
 
@@ -106,6 +134,10 @@ public protocol SecretStoreReader {
     func secret(_ identifier: SecretIdentifier, in environment: EnvironmentName) throws -> SecretRecord?
     /// Every secret of an environment (including those scheduled for deletion), by name.
     func secrets(in environment: EnvironmentName) throws -> [SecretRecord]
+    /// The secret stored in a row (to find a replica's primary).
+    func secret(rowId: Int64) throws -> SecretRecord?
+    /// The replicas of a primary secret, by environment.
+    func replicas(of secret: SecretRecord) throws -> [SecretRecord]
     /// The secret's versions and their staging labels.
     func versions(of secret: SecretRecord) throws -> StagingLabels
     /// Decrypts one version.
@@ -126,7 +158,8 @@ public protocol SecretStoreWriter: SecretStoreReader {
     func updateAccessKey(_ key: AccessKeyRecord) throws
     func deleteAccessKey(_ id: String) throws
     func insertSecret(_ secret: NewSecret) throws -> SecretRecord
-    /// Saves the mutable metadata: description, KMS key id, tags, dates, deletion state.
+    /// Saves the mutable metadata: description, KMS key id, tags, dates, deletion state, primary
+    /// (a replica promoted to a standalone secret loses it), rotation settings, resource policy.
     func updateSecret(_ secret: SecretRecord) throws
     /// Encrypts `value` under the environment's active key and stores it as a new version.
     func insertVersion(of secret: SecretRecord, id: String, createdAt: Double, value: SecretValue) throws

@@ -69,17 +69,25 @@ def installation():
             assert server.stop() == 0, server.process.stderr.read()
 
 
-def make_client(installation, region="dev", key_id=None, secret=None):
+def make_client(installation, region="dev", key_id=None, secret=None, validate=True):
+    """A boto3 client; `validate=False` turns off botocore's client-side checks, so bad input
+    reaches the server."""
     return boto3.client(
         "secretsmanager", endpoint_url=installation["endpoint"], region_name=region,
         aws_access_key_id=key_id or installation["key_id"],
         aws_secret_access_key=secret or installation["secret"],
-        config=Config(retries={"max_attempts": 1}))
+        config=Config(retries={"max_attempts": 1}, parameter_validation=validate))
 
 
 @pytest.fixture
 def client(installation):
     return make_client(installation)
+
+
+@pytest.fixture
+def unchecked_client(installation):
+    """A client that sends what it is given, without botocore's own validation."""
+    return make_client(installation, validate=False)
 
 
 @pytest.fixture

@@ -131,9 +131,9 @@ def test_unknown_environment(installation):
     (lambda c: c.list_secrets(NextToken="forged"), "InvalidNextTokenException"),
     (lambda c: c.get_secret_value(SecretId="x" * 2049), "ValidationException"),
 ])
-def test_service_errors(client, call, code):
+def test_service_errors(unchecked_client, call, code):
     with pytest.raises(ClientError) as excinfo:
-        call(client)
+        call(unchecked_client)
     assert error_code(excinfo) == code
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert excinfo.value.response["ResponseMetadata"]["RequestId"]

@@ -1,0 +1,290 @@
+import Foundation
+import SejfCore
+import SejfCrypto
+import SejfStore
+
+// Rotation settings, resource policies, random passwords and batch reads.
+
+/// AWS's `RotationRules` structure.
+public struct RotationRulesShape: Codable, Sendable, Equatable {
+    public var AutomaticallyAfterDays: Int?
+    public var Duration: String?
+    public var ScheduleExpression: String?
+
+    public init(AutomaticallyAfterDays: Int? = nil, Duration: String? = nil, ScheduleExpression: String? = nil) {
+        self.AutomaticallyAfterDays = AutomaticallyAfterDays
+        self.Duration = Duration
+        self.ScheduleExpression = ScheduleExpression
+    }
+
+    func schedule() throws -> RotationSchedule {
+        try RotationRules.validate(automaticallyAfterDays: AutomaticallyAfterDays, duration: Duration, scheduleExpression: ScheduleExpression)
+    }
+}
+
+public struct RotateSecretRequest: Codable, Sendable {
+    public var SecretId: String
+    public var ClientRequestToken: String?
+    public var RotationLambdaARN: String?
+    public var RotationRules: RotationRulesShape?
+    public var RotateImmediately: Bool?
+
+    public init(SecretId: String, ClientRequestToken: String? = nil, RotationLambdaARN: String? = nil,
+                RotationRules: RotationRulesShape? = nil, RotateImmediately: Bool? = nil) {
+        self.SecretId = SecretId
+        self.ClientRequestToken = ClientRequestToken
+        self.RotationLambdaARN = RotationLambdaARN
+        self.RotationRules = RotationRules
+        self.RotateImmediately = RotateImmediately
+    }
+}
+
+/// The `{ARN, Name, VersionId}` answer of RotateSecret and CancelRotateSecret.
+public struct RotationResponse: Codable, Sendable, Equatable {
+    public var ARN: String
+    public var Name: String
+    public var VersionId: String?
+}
+
+public struct PutResourcePolicyRequest: Codable, Sendable {
+    public var SecretId: String
+    public var ResourcePolicy: String
+    public var BlockPublicPolicy: Bool?
+
+    public init(SecretId: String, ResourcePolicy: String, BlockPublicPolicy: Bool? = nil) {
+        self.SecretId = SecretId
+        self.ResourcePolicy = ResourcePolicy
+        self.BlockPublicPolicy = BlockPublicPolicy
+    }
+}
+
+public struct GetResourcePolicyResponse: Codable, Sendable, Equatable {
+    public var ARN: String
+    public var Name: String
+    public var ResourcePolicy: String?
+}
+
+public struct ValidateResourcePolicyRequest: Codable, Sendable {
+    public var SecretId: String?
+    public var ResourcePolicy: String
+
+    public init(SecretId: String? = nil, ResourcePolicy: String) {
+        self.SecretId = SecretId
+        self.ResourcePolicy = ResourcePolicy
+    }
+}
+
+public struct ValidationErrorsEntry: Codable, Sendable, Equatable {
+    public var CheckName: String?
+    public var ErrorMessage: String?
+}
+
+public struct ValidateResourcePolicyResponse: Codable, Sendable, Equatable {
+    public var PolicyValidationPassed: Bool
+    public var ValidationErrors: [ValidationErrorsEntry]
+}
+
+public struct GetRandomPasswordRequest: Codable, Sendable {
+    public var PasswordLength: Int?
+    public var ExcludeCharacters: String?
+    public var ExcludeNumbers: Bool?
+    public var ExcludePunctuation: Bool?
+    public var ExcludeUppercase: Bool?
+    public var ExcludeLowercase: Bool?
+    public var IncludeSpace: Bool?
+    public var RequireEachIncludedType: Bool?
+
+    public init(PasswordLength: Int? = nil, ExcludeCharacters: String? = nil, ExcludeNumbers: Bool? = nil,
+                ExcludePunctuation: Bool? = nil, ExcludeUppercase: Bool? = nil, ExcludeLowercase: Bool? = nil,
+                IncludeSpace: Bool? = nil, RequireEachIncludedType: Bool? = nil) {
+        self.PasswordLength = PasswordLength
+        self.ExcludeCharacters = ExcludeCharacters
+        self.ExcludeNumbers = ExcludeNumbers
+        self.ExcludePunctuation = ExcludePunctuation
+        self.ExcludeUppercase = ExcludeUppercase
+        self.ExcludeLowercase = ExcludeLowercase
+        self.IncludeSpace = IncludeSpace
+        self.RequireEachIncludedType = RequireEachIncludedType
+    }
+}
+
+public struct GetRandomPasswordResponse: Codable, Sendable, Equatable {
+    public var RandomPassword: String
+}
+
+public struct BatchGetSecretValueRequest: Codable, Sendable {
+    public var SecretIdList: [String]?
+    public var Filters: [SecretFilter]?
+    public var MaxResults: Int?
+    public var NextToken: String?
+
+    public init(SecretIdList: [String]? = nil, Filters: [SecretFilter]? = nil, MaxResults: Int? = nil, NextToken: String? = nil) {
+        self.SecretIdList = SecretIdList
+        self.Filters = Filters
+        self.MaxResults = MaxResults
+        self.NextToken = NextToken
+    }
+}
+
+/// One `Errors` entry of BatchGetSecretValue.
+public struct APIErrorEntry: Codable, Sendable, Equatable {
+    public var SecretId: String?
+    public var ErrorCode: String?
+    public var Message: String?
+}
+
+public struct BatchGetSecretValueResponse: Codable, Sendable, Equatable {
+    /// Each entry has GetSecretValue's members.
+    public var SecretValues: [GetSecretValueResponse]
+    public var NextToken: String?
+    public var Errors: [APIErrorEntry]
+}
+
+extension SecretsService {
+    /// `RotateSecret`: validates and stores the rotator and schedule and turns rotation on.
+    /// The rotation itself (the four steps) is run by the rotation engine, not by this call.
+    public func rotateSecret(_ request: RotateSecretRequest, _ context: RequestContext) throws -> RotationResponse {
+        try Self.validate(token: request.ClientRequestToken)
+        if let arn = request.RotationLambdaARN { try RotationRules.validate(rotationLambdaARN: arn) }
+        let schedule = try request.RotationRules.map { try $0.schedule() }
+        return try perform(.rotateSecret, context) {
+            try changeSecret(request.SecretId, context) { writer, secret in
+                guard let rotator = request.RotationLambdaARN ?? secret.rotation.rotatorARN else {
+                    throw SejfError(.invalidRequest,
+                        "No Lambda rotation function ARN is associated with this secret; give RotationLambdaARN.")
+                }
+                guard let rules = request.RotationRules ?? secret.rotation.rulesJSON.flatMap(Self.decodeRules) else {
+                    throw SejfError(.invalidParameter, "RotationRules are required the first time rotation is configured.")
+                }
+                let activeSchedule = try schedule ?? rules.schedule()
+                secret.rotation.enabled = true
+                secret.rotation.rotatorARN = rotator
+                secret.rotation.rulesJSON = Self.encodeRules(rules)
+                secret.rotation.nextRotationAt = activeSchedule.nextRotation(after: secret.rotation.lastRotatedAt ?? clock())
+                secret.lastChangedAt = clock()
+                try writer.updateSecret(secret)
+                return RotationResponse(ARN: secret.arn.description, Name: secret.name, VersionId: nil)
+            }
+        }
+    }
+
+    /// `CancelRotateSecret`: turns automatic rotation off (the rotator and rules are kept).
+    public func cancelRotateSecret(_ request: SecretIdRequest, _ context: RequestContext) throws -> RotationResponse {
+        try perform(.cancelRotateSecret, context) {
+            try changeSecret(request.SecretId, context) { writer, secret in
+                guard secret.rotation.rotatorARN != nil else {
+                    throw SejfError(.invalidRequest,
+                        "You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.")
+                }
+                secret.rotation.enabled = false
+                secret.rotation.nextRotationAt = nil
+                secret.lastChangedAt = clock()
+                try writer.updateSecret(secret)
+                let pending = try writer.versions(of: secret).version(withStage: StagingLabels.pending)
+                return RotationResponse(ARN: secret.arn.description, Name: secret.name, VersionId: pending?.id)
+            }
+        }
+    }
+
+    /// `PutResourcePolicy`: stores a validated IAM policy; with `BlockPublicPolicy`, refuses a public one.
+    public func putResourcePolicy(_ request: PutResourcePolicyRequest, _ context: RequestContext) throws -> SecretReference {
+        _ = try ResourcePolicy.forPut(request.ResourcePolicy, blockPublicPolicy: request.BlockPublicPolicy ?? false)
+        return try perform(.putResourcePolicy, context) {
+            try changeSecret(request.SecretId, context) { writer, secret in
+                secret.resourcePolicy = request.ResourcePolicy
+                secret.lastChangedAt = clock()
+                try writer.updateSecret(secret)
+                return SecretReference(ARN: secret.arn.description, Name: secret.name)
+            }
+        }
+    }
+
+    public func getResourcePolicy(_ request: SecretIdRequest, _ context: RequestContext) throws -> GetResourcePolicyResponse {
+        try perform(.getResourcePolicy, context) {
+            try store.read { reader in
+                let secret = try findSecret(request.SecretId, context, in: reader)
+                return GetResourcePolicyResponse(ARN: secret.arn.description, Name: secret.name, ResourcePolicy: secret.resourcePolicy)
+            }
+        }
+    }
+
+    public func deleteResourcePolicy(_ request: SecretIdRequest, _ context: RequestContext) throws -> SecretReference {
+        try perform(.deleteResourcePolicy, context) {
+            try changeSecret(request.SecretId, context, whenDeleted: .allow) { writer, secret in
+                secret.resourcePolicy = nil
+                secret.lastChangedAt = clock()
+                try writer.updateSecret(secret)
+                return SecretReference(ARN: secret.arn.description, Name: secret.name)
+            }
+        }
+    }
+
+    /// `ValidateResourcePolicy`: the findings of the syntax and public-access checks.
+    public func validateResourcePolicy(_ request: ValidateResourcePolicyRequest, _ context: RequestContext) throws -> ValidateResourcePolicyResponse {
+        try perform(.validateResourcePolicy, context) {
+            if let secretId = request.SecretId { _ = try store.read { try findSecret(secretId, context, in: $0) } }
+            let validation = try ResourcePolicy.validate(request.ResourcePolicy)
+            return ValidateResourcePolicyResponse(
+                PolicyValidationPassed: validation.passed,
+                ValidationErrors: validation.errors.map { ValidationErrorsEntry(CheckName: $0.checkName, ErrorMessage: $0.errorMessage) })
+        }
+    }
+
+    /// `GetRandomPassword`, with libsodium's uniform random numbers.
+    public func getRandomPassword(_ request: GetRandomPasswordRequest, _ context: RequestContext) throws -> GetRandomPasswordResponse {
+        let rules = PasswordRequest(
+            passwordLength: request.PasswordLength, excludeCharacters: request.ExcludeCharacters, excludeNumbers: request.ExcludeNumbers,
+            excludePunctuation: request.ExcludePunctuation, excludeUppercase: request.ExcludeUppercase,
+            excludeLowercase: request.ExcludeLowercase, includeSpace: request.IncludeSpace,
+            requireEachIncludedType: request.RequireEachIncludedType)
+        return try perform(.getRandomPassword, context) {
+            GetRandomPasswordResponse(RandomPassword: try PasswordRules.generate(rules) { Int(randomUniform(UInt32($0))) })
+        }
+    }
+
+    /// `BatchGetSecretValue`: up to 20 secrets by id, or a page of the secrets matching filters.
+    /// Each secret is read as GetSecretValue reads it; one that cannot be read is reported in
+    /// `Errors` and does not fail the others.
+    public func batchGetSecretValue(_ request: BatchGetSecretValueRequest, _ context: RequestContext) throws -> BatchGetSecretValueResponse {
+        switch (request.SecretIdList, request.Filters) {
+        case (.some, .some), (nil, nil):
+            throw SejfError(.invalidParameter, "Either 'SecretIdList' or 'Filters' must be provided, but not both.")
+        case (.some(let ids), nil):
+            try SejfError.checkLength("secretIdList", ids.count, min: 1, max: 20)
+            if request.MaxResults != nil {
+                throw SejfError(.invalidParameter, "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")
+            }
+            return readEach(ids, next: nil, context)
+        case (nil, .some(let filters)):
+            let maxResults = request.MaxResults ?? 20
+            guard (1...20).contains(maxResults) else {
+                throw SejfError.constraint("maxResults", "Member must have value between 1 and 20")
+            }
+            let page = try listSecrets(ListSecretsRequest(MaxResults: maxResults, NextToken: request.NextToken, Filters: filters), context)
+            return readEach(page.SecretList.map(\.ARN), next: page.NextToken, context)
+        }
+    }
+
+    private func readEach(_ ids: [String], next: String?, _ context: RequestContext) -> BatchGetSecretValueResponse {
+        var values: [GetSecretValueResponse] = []
+        var errors: [APIErrorEntry] = []
+        for id in ids {
+            do {
+                values.append(try getSecretValue(GetSecretValueRequest(SecretId: id), context))
+            } catch let error as SejfError {
+                errors.append(APIErrorEntry(SecretId: id, ErrorCode: error.code.rawValue, Message: error.message))
+            } catch {
+                errors.append(APIErrorEntry(SecretId: id, ErrorCode: SejfError.Code.internalServiceError.rawValue, Message: "An internal error occurred."))
+            }
+        }
+        return BatchGetSecretValueResponse(SecretValues: values, NextToken: next, Errors: errors)
+    }
+
+    static func encodeRules(_ rules: RotationRulesShape) -> String {
+        String(decoding: (try? JSONEncoder().encode(rules)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    static func decodeRules(_ json: String) -> RotationRulesShape? {
+        try? JSONDecoder().decode(RotationRulesShape.self, from: Data(json.utf8))
+    }
+}

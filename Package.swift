@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libsodium, through the system's pkg-config; used by SejfCrypto only.
@@ -47,7 +46,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The `sejf` command line.
@@ -65,7 +63,7 @@ let package = Package(
             dependencies: ["SejfStore", "SejfCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "SejfServiceTests", dependencies: ["SejfService"]),
-        .testTarget(name: "SejfAWSTests", dependencies: ["SejfAWS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SejfAWSTests", dependencies: ["SejfAWS", "SejfService", "SejfStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SejfCLITests", dependencies: ["sejf"]),
     ]
 )

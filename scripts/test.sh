@@ -14,6 +14,8 @@ PYTHON_TEST_TOOLS=(
     awscli==1.45.11
     moto==5.2.1
     python-dotenv==1.2.2
+    requests==2.34.2
+    aws-secretsmanager-caching==1.2.0
 )
 
 sejf_step "System packages (${SEJF_SYSTEM_PACKAGES[*]})"
@@ -28,7 +30,7 @@ swift build
 sejf_step "swift test"
 swift test
 
-sejf_step "python3 -m pytest -q Tests/python"
-python3 -m pytest -q Tests/python
+sejf_step "python3 -m pytest -q Tests/python Tests/compat (schemas; real boto3, AWS CLI and caching clients against sejf server)"
+python3 -m pytest -q -p no:cacheprovider Tests/python Tests/compat
 
 sejf_step "All tests passed"

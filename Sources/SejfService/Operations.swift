@@ -4,7 +4,7 @@ import SejfCore
 /// One AWS Secrets Manager operation: its wire name, request and response shapes, and how the
 /// service performs it. The server dispatches on ``name``; the CLI's remote client sends the same
 /// shapes; the embedded CLI calls ``perform(_:_:_:)`` directly. One catalog, three users.
-public protocol SecretsOperation {
+public protocol SecretsOperation: SendableMetatype {
     associatedtype Request: Codable & Sendable
     associatedtype Response: Codable & Sendable
     /// The operation name, as in `X-Amz-Target: secretsmanager.<name>`.

@@ -130,6 +130,11 @@ extension SecretsService {
         }
     }
 
+    /// The names of the environments (the regions the API answers for).
+    public func environmentNames() throws -> [String] {
+        try store.read { try $0.environments().map(\.name.rawValue) }
+    }
+
     /// The environments of this store.
     public func listEnvironments() throws -> [EnvironmentSummary] {
         try store.read { reader in

@@ -32,7 +32,7 @@ struct Server: AsyncParsableCommand {
         let service = try store.openService()
         var logger = Logger(label: "sejf")
         logger.logLevel = level
-        let handler = AWSProtocolHandler(service: service, authenticator: SigV4Authenticator(service: service))
+        let handler = AWSProtocolHandler(service: service, authenticator: try SigV4Authenticator(service: service))
         let application = SejfHTTPServer.application(
             handler: handler, configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody), logger: logger,
             onListening: { bound in

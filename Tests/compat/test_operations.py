@@ -119,7 +119,8 @@ def test_unknown_environment(installation):
     qa = make_client(installation, "qa")
     with pytest.raises(ClientError) as excinfo:
         qa.list_secrets()
-    assert error_code(excinfo) == "ResourceNotFoundException"
+    assert error_code(excinfo) == "InvalidSignatureException"
+    assert "valid region" in excinfo.value.response["Error"]["Message"]
     assert "qa" in excinfo.value.response["Error"]["Message"]
 
 

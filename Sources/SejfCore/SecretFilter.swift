@@ -94,6 +94,7 @@ public enum PageToken {
     /// - Throws: `InvalidNextTokenException` for a token Sejf did not issue.
     public static func decode(_ token: String?) throws -> Int {
         guard let token else { return 0 }
+        try SejfError.checkLength("nextToken", token.count, min: 1, max: 4096)
         guard token.hasPrefix("sejf-page-"), let offset = Int(token.dropFirst("sejf-page-".count)), offset >= 0 else {
             throw SejfError(.invalidNextToken, "The NextToken value is invalid.")
         }

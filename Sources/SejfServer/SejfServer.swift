@@ -85,7 +85,7 @@ public enum SejfHTTPServer {
             SigV4Request(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
                          headers: wireHeaders(request), body: Array(buffer: body)),
             sourceAddress: context.remoteAddress?.ipAddress ?? "unknown")
-        let answer = handler.handle(awsRequest, requestId: requestId)
+        let answer = await blockingWork.run { handler.handle(awsRequest, requestId: requestId) }
         context.logger.info("request", metadata: [
             "request_id": .string(requestId), "operation": .string(answer.operation ?? "-"), "status": .stringConvertible(answer.status),
             "error": .string(answer.errorCode ?? "-"),
@@ -107,6 +107,20 @@ public enum SejfHTTPServer {
         }
         return Response(status: .init(code: answer.status), headers: headers,
                          body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}
+
+/// Runs the service's synchronous, blocking work (SQLite, fsync, the audit group commit) on
+/// Dispatch threads, so it never blocks the Swift concurrency pool that serves connections.
+let blockingWork = BlockingWork()
+
+final class BlockingWork: Sendable {
+    private let queue = DispatchQueue(label: "sejf.service", qos: .userInitiated, attributes: .concurrent)
+
+    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: body()) }
+        }
     }
 }
 

@@ -22,12 +22,20 @@ public struct RotationRulesShape: Codable, Sendable, Equatable {
     }
 }
 
+/// One `ExternalSecretRotationMetadata` entry (for partner-managed rotation; validated, stored nowhere).
+public struct ExternalSecretRotationMetadataItem: Codable, Sendable, Equatable {
+    public var Key: String?
+    public var Value: String?
+}
+
 public struct RotateSecretRequest: Codable, Sendable {
     public var SecretId: String
     public var ClientRequestToken: String?
     public var RotationLambdaARN: String?
     public var RotationRules: RotationRulesShape?
     public var RotateImmediately: Bool?
+    public var ExternalSecretRotationMetadata: [ExternalSecretRotationMetadataItem]?
+    public var ExternalSecretRotationRoleArn: String?
 
     public init(SecretId: String, ClientRequestToken: String? = nil, RotationLambdaARN: String? = nil,
                 RotationRules: RotationRulesShape? = nil, RotateImmediately: Bool? = nil) {
@@ -146,6 +154,13 @@ extension SecretsService {
     public func rotateSecret(_ request: RotateSecretRequest, _ context: RequestContext) throws -> RotationResponse {
         try Self.validate(token: request.ClientRequestToken)
         if let arn = request.RotationLambdaARN { try RotationRules.validate(rotationLambdaARN: arn) }
+        for item in request.ExternalSecretRotationMetadata ?? [] {
+            try SejfError.checkLength("externalSecretRotationMetadata.member.key", item.Key?.count ?? 0, min: 1, max: 256)
+            try SejfError.checkLength("externalSecretRotationMetadata.member.value", item.Value?.count ?? 0, min: 1, max: 2048)
+        }
+        if let role = request.ExternalSecretRotationRoleArn {
+            try SejfError.checkLength("externalSecretRotationRoleArn", role.count, min: 20, max: 2048)
+        }
         let schedule = try request.RotationRules.map { try $0.schedule() }
         return try perform(.rotateSecret, context) {
             try changeSecret(request.SecretId, context) { writer, secret in
@@ -251,6 +266,7 @@ extension SecretsService {
             throw SejfError(.invalidParameter, "Either 'SecretIdList' or 'Filters' must be provided, but not both.")
         case (.some(let ids), nil):
             try SejfError.checkLength("secretIdList", ids.count, min: 1, max: 20)
+            for id in ids { try SejfError.checkLength("secretIdList.member", id.count, min: 1, max: 2048) }
             if request.MaxResults != nil {
                 throw SejfError(.invalidParameter, "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")
             }

@@ -11,6 +11,8 @@ extension SecretsService {
         if let kms = request.KmsKeyId { try SejfError.checkLength("kmsKeyId", kms.count, max: 2048) }
         let tags = request.Tags ?? []
         try TagRules.validate(tags)
+        if let type = request.Type { try SejfError.checkLength("type", type.count, max: 256) }
+        if let regions = request.AddReplicaRegions { try SejfError.checkLength("addReplicaRegions", regions.count, min: 1, max: 50) }
         let value = try SecretValue.from(string: request.SecretString, binary: request.SecretBinary.map { [UInt8]($0) })
 
         return try perform(.createSecret, context) {
@@ -53,6 +55,12 @@ extension SecretsService {
     public func putSecretValue(_ request: PutSecretValueRequest, _ context: RequestContext) throws -> PutSecretValueResponse {
         try Self.validate(token: request.ClientRequestToken)
         if let stages = request.VersionStages { try StagingLabels.validate(stages: stages) }
+        if let token = request.RotationToken {
+            try SejfError.checkLength("rotationToken", token.count, min: 36, max: 256)
+            guard token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw SejfError.constraint("rotationToken", "Member must satisfy regular expression pattern: ^[a-zA-Z0-9\\-]+$")
+            }
+        }
         guard let value = try SecretValue.from(string: request.SecretString, binary: request.SecretBinary.map { [UInt8]($0) }) else {
             throw SejfError(.invalidParameter, "You must provide either SecretString or SecretBinary.")
         }
@@ -71,6 +79,7 @@ extension SecretsService {
         try Self.validate(token: request.ClientRequestToken)
         if let description = request.Description { try SecretDescription.validate(description) }
         if let kms = request.KmsKeyId { try SejfError.checkLength("kmsKeyId", kms.count, max: 2048) }
+        if let type = request.Type { try SejfError.checkLength("type", type.count, max: 256) }
         let value = try SecretValue.from(string: request.SecretString, binary: request.SecretBinary.map { [UInt8]($0) })
         return try perform(.updateSecret, context) {
             try changeSecret(request.SecretId, context) { writer, secret in

@@ -15,6 +15,8 @@ public struct CreateSecretRequest: Codable, Sendable {
     public var Tags: [Tag]?
     public var AddReplicaRegions: [ReplicaRegion]?
     public var ForceOverwriteReplicaSecret: Bool?
+    /// A partner integration's secret type (validated, not used).
+    public var `Type`: String?
 
     public init(Name: String, ClientRequestToken: String? = nil, Description: String? = nil, KmsKeyId: String? = nil,
                 SecretBinary: Data? = nil, SecretString: String? = nil, Tags: [Tag]? = nil,
@@ -83,6 +85,8 @@ public struct PutSecretValueRequest: Codable, Sendable {
     public var SecretBinary: Data?
     public var SecretString: String?
     public var VersionStages: [String]?
+    /// Identifies the rotation that makes this call (validated; checked by the rotation engine).
+    public var RotationToken: String?
 
     public init(SecretId: String, ClientRequestToken: String? = nil, SecretBinary: Data? = nil,
                 SecretString: String? = nil, VersionStages: [String]? = nil) {
@@ -115,6 +119,8 @@ public struct UpdateSecretRequest: Codable, Sendable {
     public var KmsKeyId: String?
     public var SecretBinary: Data?
     public var SecretString: String?
+    /// A partner integration's secret type (validated, not used).
+    public var `Type`: String?
 
     public init(SecretId: String, ClientRequestToken: String? = nil, Description: String? = nil, KmsKeyId: String? = nil,
                 SecretBinary: Data? = nil, SecretString: String? = nil) {

@@ -64,7 +64,7 @@ public struct AuthenticatedCaller: Sendable {
 /// Authenticates a request (SigV4 in production).
 public protocol RequestAuthenticator: Sendable {
     /// - Throws: ``AWSWireError`` with AWS's authentication error codes.
-    func authenticate(_ request: AWSHTTPRequest, now: Date) throws -> AuthenticatedCaller
+    func authenticate(_ request: AWSHTTPRequest, requestId: String, now: Date) throws -> AuthenticatedCaller
 }
 
 /// The AWS JSON 1.1 protocol of Secrets Manager: `POST /` with `X-Amz-Target:
@@ -94,7 +94,7 @@ public struct AWSProtocolHandler: Sendable {
         do {
             let operation = try resolveOperation(request)
             operationName = operation.name
-            let caller = try authenticator.authenticate(request, now: clock())
+            let caller = try authenticator.authenticate(request, requestId: requestId, now: clock())
             let context = RequestContext(
                 environment: try EnvironmentName(caller.region), principal: caller.principal, accessKeyId: caller.accessKeyId,
                 sourceAddress: request.sourceAddress, userAgent: request.values(of: "User-Agent").first ?? "", requestId: requestId)

@@ -16,7 +16,23 @@ public struct SigV4Authenticator: RequestAuthenticator {
         self.environments = Set(try service.environmentNames())
     }
 
-    public func authenticate(_ request: AWSHTTPRequest, now: Date) throws -> AuthenticatedCaller {
+    public func authenticate(_ request: AWSHTTPRequest, requestId: String, now: Date) throws -> AuthenticatedCaller {
+        do {
+            return try verify(request, now: now)
+        } catch let error as AWSWireError {
+            // A failure that names a known access key is audited (best effort: the answer is a
+            // refusal either way).
+            if let authorization = try? SigV4Authorization.parse(request.sigV4) {
+                service.recordAuthenticationFailure(
+                    accessKeyId: authorization.accessKeyId, region: authorization.credentialElements.dropFirst(2).first ?? "",
+                    sourceAddress: request.sourceAddress, userAgent: request.values(of: "User-Agent").first ?? "",
+                    requestId: requestId, errorCode: error.code)
+            }
+            throw error
+        }
+    }
+
+    private func verify(_ request: AWSHTTPRequest, now: Date) throws -> AuthenticatedCaller {
         var principal: Principal?
         let identity: SigV4Identity
         do {

@@ -47,7 +47,9 @@ public enum DataStoreSetup {
             throw SejfError(.invalidRequest, "The key file \(directory.keyFilePath(for: env.name)) already exists; refusing to replace a key.")
         }
         var created: [String] = []
-        if !FileManager.default.fileExists(atPath: directory.systemKeyFilePath) { created.append(directory.systemKeyFilePath) }
+        for path in [directory.systemKeyFilePath, directory.auditKeyFilePath] where !FileManager.default.fileExists(atPath: path) {
+            created.append(path)
+        }
         do {
             try directory.create()
             let keyRing = KeyRing(directory: directory, variables: variables)
@@ -68,6 +70,8 @@ public enum DataStoreSetup {
                 }
                 try writer.insertPrincipal(PrincipalRecord(name: Principal.localOperator.name,
                                                           description: "Administrator; the local operator of the embedded CLI", createdAt: now))
+                try writer.saveBinding(AccessBinding(name: "admin", role: "admin", principals: [Principal.localOperator.name],
+                                                     environments: ["*"]), at: now)
             }
             let adminKey = try SecretsService(store: store, clock: { now }).createAccessKey(for: Principal.localOperator.name)
             return InitReport(dataDirectory: directory.path,

@@ -54,7 +54,8 @@ extension SecretsService {
         }
     }
 
-    /// Deletes a principal and its keys (which stop working at once). The local operator stays.
+    /// Deletes a principal, its keys (which stop working at once) and its place in bindings.
+    /// The local operator stays.
     public func deletePrincipal(name: String) throws {
         guard name != Principal.localOperator.name else {
             throw SejfError(.invalidRequest, "The principal \(name) is the local operator and cannot be deleted.")
@@ -62,6 +63,15 @@ extension SecretsService {
         try store.write { writer in
             guard try writer.principal(named: name) != nil else { throw Self.noSuchPrincipal(name) }
             try writer.deletePrincipal(named: name)
+            // A principal made again under the same name must not inherit the old one's access.
+            for var binding in try writer.accessControl().bindings where binding.principals.contains(name) {
+                binding.principals.removeAll { $0 == name }
+                if binding.principals.isEmpty {
+                    try writer.deleteBinding(named: binding.name)
+                } else {
+                    try writer.saveBinding(binding, at: clock())
+                }
+            }
         }
     }
 
@@ -126,6 +136,17 @@ extension SecretsService {
             }
         }
         return (Principal(name: key.principal), secret)
+    }
+
+    /// Audits a failed authentication that names a known access key (unknown keys are not
+    /// recorded: anyone can invent one).
+    public func recordAuthenticationFailure(accessKeyId: String, region: String, sourceAddress: String, userAgent: String,
+                                            requestId: String, errorCode: String) {
+        guard let key = try? store.read({ try $0.accessKey(accessKeyId) }) else { return }
+        _ = try? audit.record(AuditEvent(
+            time: AuditTime(secondsSince1970: clock()), environment: region, principal: key.principal, accessKeyId: accessKeyId,
+            action: AuditAction.authenticate, outcome: .denied, errorCode: errorCode, sourceAddress: sourceAddress,
+            userAgent: userAgent, requestId: requestId))
     }
 
     // MARK: - Rules

@@ -8,11 +8,12 @@ extension SecretsService {
         if let id = request.VersionId { try VersionToken.validate(id, member: "versionId") }
         if let stage = request.VersionStage { try SejfError.checkLength("versionStage", stage.count, min: 1, max: 256) }
         let today = (clock() / 86_400).rounded(.down) * 86_400
-        let (response, secret) = try perform(.getSecretValue, context) {
+        let (response, secret) = try perform(.getSecretValue, context) { scope in
             try store.read { reader in
-                let secret = try findSecret(request.SecretId, context, in: reader)
+                let secret = try authorizedSecret(request.SecretId, scope, in: reader)
                 try requireNotDeleted(secret)
                 let version = try resolveVersion(try reader.versions(of: secret), id: request.VersionId, stage: request.VersionStage)
+                scope.version(version)
                 let value = try reader.value(of: secret, versionId: version.id)
                 var response = GetSecretValueResponse(ARN: secret.arn.description, Name: secret.name, VersionId: version.id,
                                                       VersionStages: version.stages, CreatedDate: version.createdAt)
@@ -55,9 +56,9 @@ extension SecretsService {
     /// `DescribeSecret`: metadata and version labels, never the value. Works on a secret scheduled
     /// for deletion.
     public func describeSecret(_ request: SecretIdRequest, _ context: RequestContext) throws -> DescribeSecretResponse {
-        try perform(.describeSecret, context) {
+        try perform(.describeSecret, context) { scope in
             try store.read { reader in
-                let secret = try findSecret(request.SecretId, context, in: reader)
+                let secret = try authorizedSecret(request.SecretId, scope, in: reader)
                 let labels = try reader.versions(of: secret)
                 let replicas = try replicationStatus(of: secret, in: reader)
                 let rotation = secret.rotation
@@ -82,16 +83,19 @@ extension SecretsService {
         let offset = try PageToken.decode(request.NextToken)
         let sortKey = try Self.sortKey(request.SortBy)
         let descending = try Self.isDescending(request.SortOrder)
-        return try perform(.listSecrets, context) {
+        return try perform(.listSecrets, context) { scope in
             try store.read { reader in
                 try requireEnvironment(context.environment, in: reader)
+                try authorize(scope, nil, in: reader)
+                let access = try reader.accessControl()
+                let caller = try accessRequest(scope, nil, in: reader)
                 let now = clock()
                 var secrets = try reader.secrets(in: context.environment).filter { secret in
                     guard let deletion = secret.deletion else { return true }
                     return request.IncludePlannedDeletion == true && !deletion.isExpired(at: now)
                 }
                 secrets = try secrets.filter {
-                    SecretFilter.matches(filters, .init(name: $0.name, description: $0.description, tags: $0.tags,
+                    try access.canSee(Self.facts($0), for: caller) && SecretFilter.matches(filters, .init(name: $0.name, description: $0.description, tags: $0.tags,
                                                         primaryRegion: try primaryRegion(of: $0, in: reader)))
                 }
                 secrets.sort { a, b in descending ? sortKey(b, a) : sortKey(a, b) }
@@ -116,9 +120,9 @@ extension SecretsService {
     public func listSecretVersionIds(_ request: ListSecretVersionIdsRequest, _ context: RequestContext) throws -> ListSecretVersionIdsResponse {
         let maxResults = try Self.validateMaxResults(request.MaxResults)
         let offset = try PageToken.decode(request.NextToken)
-        return try perform(.listSecretVersionIds, context) {
+        return try perform(.listSecretVersionIds, context) { scope in
             try store.read { reader in
-                let secret = try findSecret(request.SecretId, context, in: reader)
+                let secret = try authorizedSecret(request.SecretId, scope, in: reader)
                 let versions = try reader.versions(of: secret).versions.reversed().filter {
                     request.IncludeDeprecated == true || !$0.stages.isEmpty
                 }

@@ -60,8 +60,8 @@ extension SecretsService {
     /// `ReplicateSecretToRegions`: read-only copies in other environments.
     public func replicateSecretToRegions(_ request: ReplicateSecretToRegionsRequest, _ context: RequestContext) throws -> ReplicationResponse {
         try SejfError.checkLength("addReplicaRegions", request.AddReplicaRegions.count, min: 1, max: 50)
-        return try perform(.replicateSecretToRegions, context) {
-            try changeSecret(request.SecretId, context) { writer, primary in
+        return try perform(.replicateSecretToRegions, context) { scope in
+            try changeSecret(request.SecretId, scope) { writer, primary in
                 let statuses = try addReplicas(request.AddReplicaRegions, of: primary, overwrite: request.ForceOverwriteReplicaSecret ?? false,
                                                in: writer)
                 return ReplicationResponse(ARN: primary.arn.description, ReplicationStatus: statuses)
@@ -72,8 +72,8 @@ extension SecretsService {
     /// `RemoveRegionsFromReplication`: deletes the replicas in those environments.
     public func removeRegionsFromReplication(_ request: RemoveRegionsFromReplicationRequest, _ context: RequestContext) throws -> ReplicationResponse {
         try SejfError.checkLength("removeReplicaRegions", request.RemoveReplicaRegions.count, min: 1, max: 50)
-        return try perform(.removeRegionsFromReplication, context) {
-            try changeSecret(request.SecretId, context, whenDeleted: .allow) { writer, primary in
+        return try perform(.removeRegionsFromReplication, context) { scope in
+            try changeSecret(request.SecretId, scope, whenDeleted: .allow) { writer, primary in
                 let replicas = try writer.replicas(of: primary)
                 for region in request.RemoveReplicaRegions {
                     guard let replica = replicas.first(where: { $0.environment.rawValue == region }) else {
@@ -89,15 +89,16 @@ extension SecretsService {
     /// `StopReplicationToReplica`, called in the replica's environment: the replica becomes a
     /// standalone secret.
     public func stopReplicationToReplica(_ request: SecretIdRequest, _ context: RequestContext) throws -> StopReplicationToReplicaResponse {
-        try perform(.stopReplicationToReplica, context) {
+        try perform(.stopReplicationToReplica, context) { scope in
             try store.write { writer in
-                var replica = try findSecret(request.SecretId, context, in: writer)
+                var replica = try authorizedSecret(request.SecretId, scope, in: writer)
                 guard replica.primaryRowId != nil else {
                     throw SejfError(.invalidRequest, "The secret \(replica.name) in \(context.environment) is not a replica.")
                 }
                 replica.primaryRowId = nil
                 replica.lastChangedAt = clock()
                 try writer.updateSecret(replica)
+                try auditInTransaction(scope, writer)
                 return StopReplicationToReplicaResponse(ARN: replica.arn.description)
             }
         }

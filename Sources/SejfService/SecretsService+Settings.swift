@@ -162,8 +162,8 @@ extension SecretsService {
             try SejfError.checkLength("externalSecretRotationRoleArn", role.count, min: 20, max: 2048)
         }
         let schedule = try request.RotationRules.map { try $0.schedule() }
-        return try perform(.rotateSecret, context) {
-            try changeSecret(request.SecretId, context) { writer, secret in
+        return try perform(.rotateSecret, context) { scope in
+            try changeSecret(request.SecretId, scope) { writer, secret in
                 guard let rotator = request.RotationLambdaARN ?? secret.rotation.rotatorARN else {
                     throw SejfError(.invalidRequest,
                         "No Lambda rotation function ARN is associated with this secret; give RotationLambdaARN.")
@@ -185,8 +185,8 @@ extension SecretsService {
 
     /// `CancelRotateSecret`: turns automatic rotation off (the rotator and rules are kept).
     public func cancelRotateSecret(_ request: SecretIdRequest, _ context: RequestContext) throws -> RotationResponse {
-        try perform(.cancelRotateSecret, context) {
-            try changeSecret(request.SecretId, context) { writer, secret in
+        try perform(.cancelRotateSecret, context) { scope in
+            try changeSecret(request.SecretId, scope) { writer, secret in
                 guard secret.rotation.rotatorARN != nil else {
                     throw SejfError(.invalidRequest,
                         "You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.")
@@ -204,8 +204,8 @@ extension SecretsService {
     /// `PutResourcePolicy`: stores a validated IAM policy; with `BlockPublicPolicy`, refuses a public one.
     public func putResourcePolicy(_ request: PutResourcePolicyRequest, _ context: RequestContext) throws -> SecretReference {
         _ = try ResourcePolicy.forPut(request.ResourcePolicy, blockPublicPolicy: request.BlockPublicPolicy ?? false)
-        return try perform(.putResourcePolicy, context) {
-            try changeSecret(request.SecretId, context) { writer, secret in
+        return try perform(.putResourcePolicy, context) { scope in
+            try changeSecret(request.SecretId, scope) { writer, secret in
                 secret.resourcePolicy = request.ResourcePolicy
                 secret.lastChangedAt = clock()
                 try writer.updateSecret(secret)
@@ -215,17 +215,17 @@ extension SecretsService {
     }
 
     public func getResourcePolicy(_ request: SecretIdRequest, _ context: RequestContext) throws -> GetResourcePolicyResponse {
-        try perform(.getResourcePolicy, context) {
+        try perform(.getResourcePolicy, context) { scope in
             try store.read { reader in
-                let secret = try findSecret(request.SecretId, context, in: reader)
+                let secret = try authorizedSecret(request.SecretId, scope, in: reader)
                 return GetResourcePolicyResponse(ARN: secret.arn.description, Name: secret.name, ResourcePolicy: secret.resourcePolicy)
             }
         }
     }
 
     public func deleteResourcePolicy(_ request: SecretIdRequest, _ context: RequestContext) throws -> SecretReference {
-        try perform(.deleteResourcePolicy, context) {
-            try changeSecret(request.SecretId, context, whenDeleted: .allow) { writer, secret in
+        try perform(.deleteResourcePolicy, context) { scope in
+            try changeSecret(request.SecretId, scope, whenDeleted: .allow) { writer, secret in
                 secret.resourcePolicy = nil
                 secret.lastChangedAt = clock()
                 try writer.updateSecret(secret)
@@ -236,8 +236,14 @@ extension SecretsService {
 
     /// `ValidateResourcePolicy`: the findings of the syntax and public-access checks.
     public func validateResourcePolicy(_ request: ValidateResourcePolicyRequest, _ context: RequestContext) throws -> ValidateResourcePolicyResponse {
-        try perform(.validateResourcePolicy, context) {
-            if let secretId = request.SecretId { _ = try store.read { try findSecret(secretId, context, in: $0) } }
+        try perform(.validateResourcePolicy, context) { scope in
+            try store.read { reader in
+                if let secretId = request.SecretId {
+                    _ = try authorizedSecret(secretId, scope, in: reader)
+                } else {
+                    try authorize(scope, nil, in: reader)
+                }
+            }
             let validation = try ResourcePolicy.validate(request.ResourcePolicy)
             return ValidateResourcePolicyResponse(
                 PolicyValidationPassed: validation.passed,
@@ -252,8 +258,9 @@ extension SecretsService {
             excludePunctuation: request.ExcludePunctuation, excludeUppercase: request.ExcludeUppercase,
             excludeLowercase: request.ExcludeLowercase, includeSpace: request.IncludeSpace,
             requireEachIncludedType: request.RequireEachIncludedType)
-        return try perform(.getRandomPassword, context) {
-            GetRandomPasswordResponse(RandomPassword: try PasswordRules.generate(rules) { Int(randomUniform(UInt32($0))) })
+        return try perform(.getRandomPassword, context) { scope in
+            try store.read { try authorize(scope, nil, in: $0) }
+            return GetRandomPasswordResponse(RandomPassword: try PasswordRules.generate(rules) { Int(randomUniform(UInt32($0))) })
         }
     }
 
@@ -270,14 +277,20 @@ extension SecretsService {
             if request.MaxResults != nil {
                 throw SejfError(.invalidParameter, "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")
             }
-            return readEach(ids, next: nil, context)
+            return try perform(.batchGetSecretValue, context) { scope in
+                try store.read { try authorize(scope, nil, in: $0) }
+                return readEach(ids, next: nil, context)
+            }
         case (nil, .some(let filters)):
             let maxResults = request.MaxResults ?? 20
             guard (1...20).contains(maxResults) else {
                 throw SejfError.constraint("maxResults", "Member must have value between 1 and 20")
             }
-            let page = try listSecrets(ListSecretsRequest(MaxResults: maxResults, NextToken: request.NextToken, Filters: filters), context)
-            return readEach(page.SecretList.map(\.ARN), next: page.NextToken, context)
+            return try perform(.batchGetSecretValue, context) { scope in
+                try store.read { try authorize(scope, nil, in: $0) }
+                let page = try listSecrets(ListSecretsRequest(MaxResults: maxResults, NextToken: request.NextToken, Filters: filters), context)
+                return readEach(page.SecretList.map(\.ARN), next: page.NextToken, context)
+            }
         }
     }
 

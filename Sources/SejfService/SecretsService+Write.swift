@@ -15,15 +15,20 @@ extension SecretsService {
         if let regions = request.AddReplicaRegions { try SejfError.checkLength("addReplicaRegions", regions.count, min: 1, max: 50) }
         let value = try SecretValue.from(string: request.SecretString, binary: request.SecretBinary.map { [UInt8]($0) })
 
-        return try perform(.createSecret, context) {
+        return try perform(.createSecret, context) { scope in
             try store.write { writer in
                 try requireEnvironment(context.environment, in: writer)
                 _ = try writer.purgeExpiredSecrets(now: clock())
                 if var existing = try writer.secret(.name(request.Name), in: context.environment) {
-                    return try createAgain(request, value: value, existing: &existing, in: writer)
+                    try authorize(scope, Self.facts(existing), in: writer)
+                    let response = try createAgain(request, value: value, existing: &existing, in: writer)
+                    scope.versionId = response.VersionId
+                    try auditInTransaction(scope, writer)
+                    return response
                 }
                 let arn = SecretARN(environment: context.environment, account: try writer.accountId(), name: request.Name,
                                     suffix: SecretARN.randomSuffix { Int.random(in: 0..<$0) })
+                try authorize(scope, SecretFacts(arn: arn, tags: tags), in: writer)
                 var secret = try writer.insertSecret(NewSecret(arn: arn, description: request.Description,
                                                                kmsKeyId: request.KmsKeyId, tags: tags, createdAt: clock()))
                 let version = try value.map {
@@ -32,6 +37,8 @@ extension SecretsService {
                 let replication = try request.AddReplicaRegions.map {
                     try addReplicas($0, of: secret, overwrite: request.ForceOverwriteReplicaSecret ?? false, in: writer)
                 }
+                scope.version(version)
+                try auditInTransaction(scope, writer)
                 return CreateSecretResponse(ARN: arn.description, Name: request.Name, VersionId: version?.id, ReplicationStatus: replication)
             }
         }
@@ -64,10 +71,11 @@ extension SecretsService {
         guard let value = try SecretValue.from(string: request.SecretString, binary: request.SecretBinary.map { [UInt8]($0) }) else {
             throw SejfError(.invalidParameter, "You must provide either SecretString or SecretBinary.")
         }
-        return try perform(.putSecretValue, context) {
-            try changeSecret(request.SecretId, context) { writer, secret in
+        return try perform(.putSecretValue, context) { scope in
+            try changeSecret(request.SecretId, scope) { writer, secret in
                 let version = try addVersion(value, token: request.ClientRequestToken, stages: request.VersionStages,
                                              to: &secret, in: writer)
+                scope.version(version)
                 return PutSecretValueResponse(ARN: secret.arn.description, Name: secret.name, VersionId: version.id,
                                               VersionStages: version.stages)
             }
@@ -81,8 +89,8 @@ extension SecretsService {
         if let kms = request.KmsKeyId { try SejfError.checkLength("kmsKeyId", kms.count, max: 2048) }
         if let type = request.Type { try SejfError.checkLength("type", type.count, max: 256) }
         let value = try SecretValue.from(string: request.SecretString, binary: request.SecretBinary.map { [UInt8]($0) })
-        return try perform(.updateSecret, context) {
-            try changeSecret(request.SecretId, context) { writer, secret in
+        return try perform(.updateSecret, context) { scope in
+            try changeSecret(request.SecretId, scope) { writer, secret in
                 if request.Description != nil || request.KmsKeyId != nil {
                     secret.description = request.Description ?? secret.description
                     secret.kmsKeyId = request.KmsKeyId ?? secret.kmsKeyId
@@ -90,6 +98,7 @@ extension SecretsService {
                     try writer.updateSecret(secret)
                 }
                 let version = try value.map { try addVersion($0, token: request.ClientRequestToken, stages: nil, to: &secret, in: writer) }
+                scope.version(version)
                 return UpdateSecretResponse(ARN: secret.arn.description, Name: secret.name, VersionId: version?.id)
             }
         }
@@ -100,10 +109,12 @@ extension SecretsService {
         for id in [request.RemoveFromVersionId, request.MoveToVersionId].compactMap({ $0 }) {
             try VersionToken.validate(id, member: "versionId")
         }
-        return try perform(.updateSecretVersionStage, context) {
-            try changeSecret(request.SecretId, context) { writer, secret in
+        return try perform(.updateSecretVersionStage, context) { scope in
+            try changeSecret(request.SecretId, scope) { writer, secret in
                 var labels = try writer.versions(of: secret)
                 try labels.updateStage(request.VersionStage, removeFrom: request.RemoveFromVersionId, moveTo: request.MoveToVersionId)
+                scope.versionId = request.MoveToVersionId ?? request.RemoveFromVersionId
+                scope.versionStages = [request.VersionStage]
                 try writer.saveVersions(labels, of: secret)
                 secret.lastChangedAt = clock()
                 try writer.updateSecret(secret)
@@ -116,8 +127,8 @@ extension SecretsService {
     public func deleteSecret(_ request: DeleteSecretRequest, _ context: RequestContext) throws -> DeleteSecretResponse {
         let deletion = try DeletionRequest(recoveryWindowInDays: request.RecoveryWindowInDays,
                                            forceDeleteWithoutRecovery: request.ForceDeleteWithoutRecovery)
-        return try perform(.deleteSecret, context) {
-            try changeSecret(request.SecretId, context, whenDeleted: .allow) { writer, secret in
+        return try perform(.deleteSecret, context) { scope in
+            try changeSecret(request.SecretId, scope, whenDeleted: .allow) { writer, secret in
                 let now = clock()
                 switch deletion {
                 case .immediate:
@@ -141,8 +152,8 @@ extension SecretsService {
 
     /// `RestoreSecret`: cancel a scheduled deletion.
     public func restoreSecret(_ request: SecretIdRequest, _ context: RequestContext) throws -> SecretReference {
-        try perform(.restoreSecret, context) {
-            try changeSecret(request.SecretId, context, whenDeleted: .allow) { writer, secret in
+        try perform(.restoreSecret, context) { scope in
+            try changeSecret(request.SecretId, scope, whenDeleted: .allow) { writer, secret in
                 if secret.deletion != nil {
                     secret.deletion = nil
                     secret.lastChangedAt = clock()
@@ -156,8 +167,8 @@ extension SecretsService {
     /// `TagResource`: add tags or change their values.
     public func tagResource(_ request: TagResourceRequest, _ context: RequestContext) throws {
         try TagRules.validate(request.Tags)
-        try perform(.tagResource, context) {
-            try changeSecret(request.SecretId, context) { writer, secret in
+        try perform(.tagResource, context) { scope in
+            try changeSecret(request.SecretId, scope) { writer, secret in
                 secret.tags = try TagRules.merge(secret.tags, adding: request.Tags)
                 secret.lastChangedAt = clock()
                 try writer.updateSecret(secret)
@@ -168,8 +179,8 @@ extension SecretsService {
     /// `UntagResource`: remove tags by key (absent keys are ignored, as in AWS).
     public func untagResource(_ request: UntagResourceRequest, _ context: RequestContext) throws {
         for key in request.TagKeys { try SejfError.checkLength("tagKeys.member", key.count, min: 1, max: 128) }
-        try perform(.untagResource, context) {
-            try changeSecret(request.SecretId, context) { writer, secret in
+        try perform(.untagResource, context) { scope in
+            try changeSecret(request.SecretId, scope) { writer, secret in
                 secret.tags.removeAll { request.TagKeys.contains($0.key) }
                 secret.lastChangedAt = clock()
                 try writer.updateSecret(secret)

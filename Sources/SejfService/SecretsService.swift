@@ -4,11 +4,14 @@ import SejfStore
 
 /// The operations on secrets, as one API for the server and the embedded CLI.
 ///
-/// Every operation runs through ``perform(_:_:_:)``: authorize the caller, then act inside one
-/// store transaction. Rules come from `SejfCore`; this type only sequences them.
+/// Every operation runs through ``perform(_:_:_:)``: the caller is already authenticated (the
+/// server verified SigV4; the embedded CLI is the local operator); the operation authorizes
+/// against the secret it touches; the outcome is audited. Rules come from `SejfCore`; this type
+/// only sequences them.
 public final class SecretsService: Sendable {
     let store: any SecretStore
     let clock: @Sendable () -> Double
+    let audit: AuditTrail
 
     /// - Parameters:
     ///   - store: where secrets live.
@@ -16,22 +19,81 @@ public final class SecretsService: Sendable {
     public init(store: any SecretStore, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.store = store
         self.clock = clock
+        self.audit = AuditTrail(store: store)
     }
 
-    /// The request pipeline: authenticate (done by the caller: the server verifies SigV4, the
-    /// embedded CLI is the local operator) → authorize → act.
+    /// The request pipeline, in one place:
     ///
-    /// Authorization is this one seam. Until roles and bindings exist, every authenticated
-    /// principal of this installation may do everything; a principal that is not recorded here
-    /// (deleted since its request was authenticated) is denied.
-    func perform<T>(_ action: Action, _ context: RequestContext, _ body: () throws -> T) throws -> T {
-        if !context.principal.isLocalOperator {
-            guard try store.read({ try $0.principal(named: context.principal.name) }) != nil else {
-                throw SejfError(.accessDenied,
-                    "User: \(context.principal.name) is not authorized to perform: \(action.rawValue) because the principal does not exist.")
+    /// 1. the body finds the secret and calls ``authorize(_:_:in:)`` (RBAC and the resource
+    ///    policy: explicit deny wins, then any allow, else deny) before it acts;
+    /// 2. the body acts; a change writes its audit event in its own transaction;
+    /// 3. a read's event is made durable (group commit) before the value is returned — a read
+    ///    that cannot be audited is not served;
+    /// 4. a denial or failure is audited too, and rethrown.
+    func perform<T>(_ action: Action, _ context: RequestContext, _ body: (RequestScope) throws -> T) throws -> T {
+        let scope = RequestScope(action: action, context: context)
+        let result: T
+        do {
+            result = try body(scope)
+            precondition(scope.isAuthorized, "\(action.rawValue) acted without an authorization check")
+        } catch let error as SejfError {
+            try? audit.record(scope.event(at: clock(), failure: error))
+            throw error
+        }
+        if !scope.isAudited {
+            do {
+                try audit.record(scope.event(at: clock(), failure: nil))
+            } catch {
+                throw SejfError(.internalServiceError, "The request could not be audited, so it was not served: \(error)")
             }
         }
-        return try body()
+        return result
+    }
+
+    /// Decides whether the caller may do the scope's action on `secret` (nil for an account-level
+    /// action such as ListSecrets), and records the secret for the audit event.
+    /// - Throws: `AccessDeniedException` in AWS's form, naming nothing secret.
+    func authorize(_ scope: RequestScope, _ secret: SecretFacts?, in reader: any SecretStoreReader) throws {
+        scope.secretARN = secret?.arn.description
+        let request = try accessRequest(scope, secret, in: reader)
+        let decision = try reader.accessControl().decide(request)
+        if let denied = decision.accessDeniedError(for: request) { throw denied }
+        scope.isAuthorized = true
+    }
+
+    func accessRequest(_ scope: RequestScope, _ secret: SecretFacts?, in reader: any SecretStoreReader) throws -> AccessRequest {
+        AccessRequest(principal: scope.context.principal.name, account: try reader.accountId(), environment: scope.context.environment,
+                      action: scope.action.rawValue, secret: secret, sourceIp: scope.context.sourceAddress, now: clock())
+    }
+
+    /// What authorization sees of a stored secret.
+    static func facts(_ secret: SecretRecord) -> SecretFacts {
+        SecretFacts(arn: secret.arn, tags: secret.tags, resourcePolicy: secret.resourcePolicy.flatMap { try? ResourcePolicy(json: $0) })
+    }
+
+    /// The secret `secretId` names, once the caller may act on it. A secret that does not exist
+    /// is authorized by its name, so callers cannot probe for names they may not use.
+    func authorizedSecret(_ secretId: String, _ scope: RequestScope, in reader: any SecretStoreReader) throws -> SecretRecord {
+        do {
+            let secret = try findSecret(secretId, scope.context, in: reader)
+            try authorize(scope, Self.facts(secret), in: reader)
+            return secret
+        } catch let error as SejfError where error == .secretNotFound {
+            let identifier = try SecretIdentifier(secretId)
+            let name = identifier.candidateNames.last ?? secretId
+            let placeholder = SecretARN(environment: scope.context.environment, account: try reader.accountId(),
+                                        name: name, suffix: "??????")
+            try authorize(scope, SecretFacts(arn: placeholder), in: reader)
+            scope.secretARN = nil
+            throw error
+        }
+    }
+
+    /// Records the scope's event inside a write transaction, so a change and its audit event
+    /// commit together.
+    func auditInTransaction(_ scope: RequestScope, _ writer: any SecretStoreWriter) throws {
+        _ = try writer.appendAuditEvents([scope.event(at: clock(), failure: nil)])
+        scope.isAudited = true
     }
 
     // MARK: - Shared steps
@@ -61,17 +123,18 @@ public final class SecretsService: Sendable {
     /// Whether a change may touch a secret scheduled for deletion.
     enum DeletedSecrets { case refuse, allow }
 
-    /// The write pipeline for one existing secret: find it; refuse a replica (it changes only
-    /// through its primary) and, unless allowed, a secret scheduled for deletion; apply
-    /// `change`; bring the replicas in step — all in one transaction.
-    func changeSecret<T>(_ secretId: String, _ context: RequestContext, whenDeleted: DeletedSecrets = .refuse,
+    /// The write pipeline for one existing secret: find and authorize it; refuse a replica (it
+    /// changes only through its primary) and, unless allowed, a secret scheduled for deletion;
+    /// apply `change`; bring the replicas in step; write the audit event — all in one transaction.
+    func changeSecret<T>(_ secretId: String, _ scope: RequestScope, whenDeleted: DeletedSecrets = .refuse,
                          _ change: (any SecretStoreWriter, inout SecretRecord) throws -> T) throws -> T {
         try store.write { writer in
-            var secret = try findSecret(secretId, context, in: writer)
+            var secret = try authorizedSecret(secretId, scope, in: writer)
             if secret.primaryRowId != nil { throw SejfError.operationOnReplica }
             if whenDeleted == .refuse { try requireNotDeleted(secret) }
             let result = try change(writer, &secret)
             try syncReplicas(of: secret, in: writer)
+            try auditInTransaction(scope, writer)
             return result
         }
     }

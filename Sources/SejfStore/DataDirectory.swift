@@ -6,6 +6,7 @@ import SejfCore
 ///     <data>/sejf.db        the SQLite database (WAL mode: also sejf.db-wal, sejf.db-shm)
 ///     <data>/keys/<env>.key one key-encryption key per environment, base64, mode 0600
 ///     <data>/keys/_system.key the system key, which seals access-key secrets
+///     <data>/keys/_audit.key  the audit key, which keys the audit trail's hash chain
 ///
 /// The key directory can live elsewhere (`--key-dir`, `SEJF_KEY_DIR`) so a backup of the data
 /// directory need not contain the keys.
@@ -28,8 +29,12 @@ public struct DataDirectory: Sendable, Equatable {
     public var systemKeyFilePath: String { (keyDirectory as NSString).appendingPathComponent(Self.systemKeyFileName) }
 
     static func keyFileName(for environment: EnvironmentName) -> String { "\(environment).key" }
-    /// `_` cannot start an environment name, so this never clashes with one.
+    /// The audit key's file: it keys the audit trail's hash chain.
+    public var auditKeyFilePath: String { (keyDirectory as NSString).appendingPathComponent(Self.auditKeyFileName) }
+
+    /// `_` cannot start an environment name, so these never clash with one.
     static let systemKeyFileName = "_system.key"
+    static let auditKeyFileName = "_audit.key"
 
     /// Whether `sejf init` has run here.
     public var isInitialised: Bool { FileManager.default.fileExists(atPath: databasePath) }

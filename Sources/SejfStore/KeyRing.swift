@@ -67,8 +67,27 @@ struct KeySlot {
                 passphraseVariable: "SEJF_PASSPHRASE_\(env.variableSuffix)", fileName: DataDirectory.keyFileName(for: env))
     }
 
-    static let system = KeySlot(label: "the system key", keyVariable: "SEJF_SYSTEM_KEY", passphraseVariable: nil,
-                                fileName: DataDirectory.systemKeyFileName)
+    static func installation(_ key: InstallationKey) -> KeySlot {
+        switch key {
+        case .system:
+            KeySlot(label: "the system key", keyVariable: "SEJF_SYSTEM_KEY", passphraseVariable: nil,
+                    fileName: DataDirectory.systemKeyFileName)
+        case .audit:
+            KeySlot(label: "the audit key", keyVariable: "SEJF_AUDIT_KEY", passphraseVariable: nil,
+                    fileName: DataDirectory.auditKeyFileName)
+        }
+    }
+}
+
+/// The installation's keys besides the environments': each has one job.
+public enum InstallationKey: String, Sendable {
+    /// Seals access-key secrets.
+    case system
+    /// Keys the audit trail's hash chain, so someone holding only the database cannot forge it.
+    case audit
+
+    /// The `meta` row that records the key's id.
+    var metaKey: String { "\(rawValue)_key_id" }
 }
 
 /// Finds and caches key-encryption keys: from the key variable, from the passphrase variable, or
@@ -93,9 +112,9 @@ public final class KeyRing: Sendable {
         try load(.environment(record.environment), expectedId: record.id, salt: record.salt, kdf: record.kdf)
     }
 
-    /// The system key with the recorded id.
-    public func systemKey(expectedId: String) throws -> KeyEncryptionKey {
-        try load(.system, expectedId: expectedId, salt: nil, kdf: nil)
+    /// An installation key with the recorded id.
+    public func installationKey(_ key: InstallationKey, expectedId: String) throws -> KeyEncryptionKey {
+        try load(.installation(key), expectedId: expectedId, salt: nil, kdf: nil)
     }
 
     /// Makes the key for a new environment: from `SEJF_KEY_<ENV>` or `SEJF_PASSPHRASE_<ENV>` when
@@ -112,13 +131,14 @@ public final class KeyRing: Sendable {
         return (key, KeyRecord(id: key.id, environment: environment, source: source, createdAt: now))
     }
 
-    /// The system key for an installation that has none recorded yet: `SEJF_SYSTEM_KEY` when set,
-    /// else an existing `_system.key` (left by an earlier attempt), else a new `_system.key`.
-    public func createSystemKey() throws -> KeyEncryptionKey {
-        if variable(KeySlot.system.keyVariable) == nil, FileManager.default.fileExists(atPath: path(.system)) {
-            return remember(KeyEncryptionKey(bytes: try loadBytes(.system, salt: nil, kdf: nil).0))
+    /// An installation key that has no recorded id yet: from its variable when set, else an
+    /// existing key file (left by an earlier attempt), else a new key file.
+    public func createInstallationKey(_ key: InstallationKey) throws -> KeyEncryptionKey {
+        let slot = KeySlot.installation(key)
+        if variable(slot.keyVariable) == nil, FileManager.default.fileExists(atPath: path(slot)) {
+            return remember(KeyEncryptionKey(bytes: try loadBytes(slot, salt: nil, kdf: nil).0))
         }
-        return try createRandomOrVariableKey(.system).0
+        return try createRandomOrVariableKey(slot).0
     }
 
     // MARK: - Sources

@@ -157,15 +157,78 @@ private struct Session: SecretStoreWriter {
         try Row.fetchOne(db, sql: "SELECT * FROM access_keys WHERE id = ?", arguments: [id]).map(accessKeyRecord)
     }
 
+    func accessControl() throws -> AccessControl {
+        let decoder = JSONDecoder()
+        let roles = try Row.fetchAll(db, sql: "SELECT * FROM roles ORDER BY name").map { row -> AccessRole in
+            let rules = try decoder.decode([AccessRule].self, from: Data((row["rules"] as String).utf8))
+            return AccessRole(name: row["name"], description: row["description"], rules: rules)
+        }
+        let bindings = try Row.fetchAll(db, sql: "SELECT * FROM bindings ORDER BY name").map { row -> AccessBinding in
+            AccessBinding(name: row["name"], role: row["role"],
+                          principals: try decoder.decode([String].self, from: Data((row["principals"] as String).utf8)),
+                          environments: try decoder.decode([String].self, from: Data((row["environments"] as String).utf8)))
+        }
+        return AccessControl(roles: roles, bindings: bindings)
+    }
+
+    func auditCheckpoint() throws -> AuditCheckpoint? {
+        try Row.fetchOne(db, sql: "SELECT * FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1").map {
+            AuditCheckpoint(sequence: $0["sequence"], hash: [UInt8]($0["hash"] as Data), time: AuditTime(milliseconds: $0["time_ms"]))
+        }
+    }
+
+    func auditHead() throws -> AuditCheckpoint {
+        if let row = try Row.fetchOne(db, sql: "SELECT sequence, hash, time_ms FROM audit_events ORDER BY sequence DESC LIMIT 1") {
+            return AuditCheckpoint(sequence: row["sequence"], hash: [UInt8](row["hash"] as Data), time: AuditTime(milliseconds: row["time_ms"]))
+        }
+        return try auditCheckpoint() ?? .genesis
+    }
+
+    func auditEvents(after sequence: Int64, limit: Int) throws -> [StoredAuditEvent] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit_events WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                         arguments: [sequence, limit]).map(storedAuditEvent)
+    }
+
+    func auditEvents(matching filter: AuditFilter, limit: Int) throws -> [StoredAuditEvent] {
+        var clauses: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            clauses.append(clause)
+            arguments.append(value)
+        }
+        add("environment = ?", filter.environment)
+        add("principal = ?", filter.principal)
+        add("secret_arn = ?", filter.secretArn)
+        add("action = ?", filter.action)
+        add("outcome = ?", filter.outcome?.rawValue)
+        add("time_ms >= ?", filter.since?.milliseconds)
+        add("time_ms < ?", filter.until?.milliseconds)
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        return try Row.fetchAll(db, sql: "SELECT * FROM audit_events \(whereClause) ORDER BY sequence DESC LIMIT ?",
+                                arguments: StatementArguments(arguments + [limit])).map(storedAuditEvent)
+    }
+
+    func auditHasher() throws -> @Sendable ([UInt8]) -> [UInt8] {
+        guard let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [InstallationKey.audit.metaKey]) else {
+            return { Hash.blake2b($0, length: AuditChain.hashLength) }  // no event was ever written
+        }
+        return Self.hasher(try keyRing.installationKey(.audit, expectedId: id))
+    }
+
+    private static func hasher(_ key: KeyEncryptionKey) -> @Sendable ([UInt8]) -> [UInt8] {
+        { Hash.blake2b($0, key: key.bytes, length: AuditChain.hashLength) }
+    }
+
     func accessKeySecret(_ id: String) throws -> SecureBytes? {
         guard let row = try Row.fetchOne(db, sql: "SELECT principal, sealed_secret FROM access_keys WHERE id = ?", arguments: [id]) else {
             return nil
         }
-        guard let keyId = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'system_key_id'") else {
+        guard let keyId = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [InstallationKey.system.metaKey]) else {
             throw SejfError(.decryptionFailure, "The store has access keys but no system key id.")
         }
         return try Envelope.openAccessKeySecret([UInt8](row["sealed_secret"] as Data), id: id, principal: row["principal"],
-                                                key: try keyRing.systemKey(expectedId: keyId))
+                                                key: try keyRing.installationKey(.system, expectedId: keyId))
     }
 
     func environment(_ name: EnvironmentName) throws -> EnvironmentRecord? {
@@ -261,7 +324,8 @@ private struct Session: SecretStoreWriter {
     }
 
     func insertAccessKey(_ key: AccessKeyRecord, secret: SecureBytes) throws {
-        let sealed = try Envelope.sealAccessKeySecret(secret, id: key.id, principal: key.principal, key: try systemKeyForWriting())
+        let sealed = try Envelope.sealAccessKeySecret(secret, id: key.id, principal: key.principal,
+                                                      key: try installationKeyForWriting(.system))
         try db.execute(sql: """
             INSERT INTO access_keys (id, principal, sealed_secret, status, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)
             """, arguments: [key.id, key.principal, Data(sealed), key.status.rawValue, key.createdAt, key.lastUsedAt])
@@ -276,13 +340,95 @@ private struct Session: SecretStoreWriter {
         try db.execute(sql: "DELETE FROM access_keys WHERE id = ?", arguments: [id])
     }
 
-    /// The recorded system key, or a new one recorded now.
-    private func systemKeyForWriting() throws -> KeyEncryptionKey {
-        if let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'system_key_id'") {
-            return try keyRing.systemKey(expectedId: id)
+    func appendAuditEvents(_ events: [AuditEvent]) throws -> [StoredAuditEvent] {
+        let hash = Self.hasher(try installationKeyForWriting(.audit))
+        var head = try auditHead()
+        var stored: [StoredAuditEvent] = []
+        let encoder = JSONEncoder()
+        for event in events {
+            let link = AuditChain.append(event, after: head, hash: hash)
+            try db.execute(sql: """
+                INSERT INTO audit_events (sequence, time_ms, environment, principal, access_key_id, action, secret_arn,
+                    version_id, version_stages, outcome, error_code, source_address, user_agent, request_id, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [link.sequence, event.time.milliseconds, event.environment, event.principal, event.accessKeyId,
+                                 event.action, event.secretArn, event.versionId,
+                                 String(decoding: try encoder.encode(event.versionStages), as: UTF8.self),
+                                 event.outcome.rawValue, event.errorCode, event.sourceAddress, event.userAgent, event.requestId,
+                                 Data(link.hash)])
+            head = AuditCheckpoint(sequence: link.sequence, hash: link.hash, time: event.time)
+            stored.append(link)
         }
-        let key = try keyRing.createSystemKey()
-        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('system_key_id', ?)", arguments: [key.id])
+        return stored
+    }
+
+    func pruneAudit(before time: AuditTime) throws -> AuditCheckpoint? {
+        guard let last = try Row.fetchOne(db, sql: """
+            SELECT sequence, hash, time_ms FROM audit_events WHERE time_ms < ? ORDER BY sequence DESC LIMIT 1
+            """, arguments: [time.milliseconds]) else { return nil }
+        let checkpoint = AuditCheckpoint(sequence: last["sequence"], hash: [UInt8](last["hash"] as Data),
+                                         time: AuditTime(milliseconds: last["time_ms"]))
+        // The append-only trigger guards against accidents; pruning lifts it inside this transaction.
+        try db.execute(sql: "DROP TRIGGER audit_events_no_delete")
+        try db.execute(sql: "DELETE FROM audit_events WHERE sequence <= ?", arguments: [checkpoint.sequence])
+        try db.execute(sql: """
+            CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END
+            """)
+        try db.execute(sql: "INSERT INTO audit_checkpoints (sequence, hash, time_ms) VALUES (?, ?, ?)",
+                       arguments: [checkpoint.sequence, Data(checkpoint.hash), checkpoint.time.milliseconds])
+        return checkpoint
+    }
+
+    private func storedAuditEvent(_ row: Row) throws -> StoredAuditEvent {
+        guard let outcome = AuditOutcome(rawValue: row["outcome"]) else {
+            throw SejfError(.internalServiceError, "Unknown audit outcome in the database.")
+        }
+        let stages = try JSONDecoder().decode([String].self, from: Data((row["version_stages"] as String).utf8))
+        let event = AuditEvent(
+            time: AuditTime(milliseconds: row["time_ms"]), environment: row["environment"], principal: row["principal"],
+            accessKeyId: row["access_key_id"], action: row["action"], secretArn: row["secret_arn"], versionId: row["version_id"],
+            versionStages: stages, outcome: outcome, errorCode: row["error_code"], sourceAddress: row["source_address"],
+            userAgent: row["user_agent"], requestId: row["request_id"])
+        return StoredAuditEvent(sequence: row["sequence"], event: event, hash: [UInt8](row["hash"] as Data))
+    }
+
+    func saveRole(_ role: AccessRole, at time: Double) throws {
+        try db.execute(sql: """
+            INSERT INTO roles (name, description, rules, created_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET description = excluded.description, rules = excluded.rules
+            """, arguments: [role.name, role.description, try Self.json(role.rules), time])
+    }
+
+    func deleteRole(named name: String) throws {
+        try db.execute(sql: "DELETE FROM roles WHERE name = ?", arguments: [name])
+    }
+
+    func saveBinding(_ binding: AccessBinding, at time: Double) throws {
+        try db.execute(sql: """
+            INSERT INTO bindings (name, role, principals, environments, created_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET role = excluded.role, principals = excluded.principals,
+                environments = excluded.environments
+            """, arguments: [binding.name, binding.role, try Self.json(binding.principals), try Self.json(binding.environments), time])
+    }
+
+    func deleteBinding(named name: String) throws {
+        try db.execute(sql: "DELETE FROM bindings WHERE name = ?", arguments: [name])
+    }
+
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// The recorded installation key, or a new one recorded now.
+    private func installationKeyForWriting(_ kind: InstallationKey) throws -> KeyEncryptionKey {
+        if let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [kind.metaKey]) {
+            return try keyRing.installationKey(kind, expectedId: id)
+        }
+        let key = try keyRing.createInstallationKey(kind)
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [kind.metaKey, key.id])
         return key
     }
 

@@ -121,6 +121,63 @@ enum Schema {
                 ALTER TABLE secrets ADD COLUMN resource_policy TEXT;
                 """)
         }
+        migrator.registerMigration("v4: roles, bindings, audit trail") { db in
+            try db.execute(sql: """
+                -- Roles beyond the built-in ones; rules as JSON (validated by the service).
+                CREATE TABLE roles (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    rules TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                ) STRICT;
+
+                -- A binding gives a role (built-in or from `roles`) to principals in environments.
+                CREATE TABLE bindings (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    role TEXT NOT NULL,
+                    principals TEXT NOT NULL,
+                    environments TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                ) STRICT;
+
+                -- The audit trail: append-only, each row chained to the previous by a keyed hash.
+                CREATE TABLE audit_events (
+                    sequence INTEGER PRIMARY KEY,
+                    time_ms INTEGER NOT NULL,
+                    environment TEXT NOT NULL,
+                    principal TEXT NOT NULL,
+                    access_key_id TEXT,
+                    action TEXT NOT NULL,
+                    secret_arn TEXT,
+                    version_id TEXT,
+                    version_stages TEXT NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('allowed', 'denied', 'error')),
+                    error_code TEXT,
+                    source_address TEXT NOT NULL,
+                    user_agent TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    hash BLOB NOT NULL
+                ) STRICT;
+                CREATE INDEX audit_by_time ON audit_events(time_ms);
+                CREATE INDEX audit_by_secret ON audit_events(secret_arn, time_ms);
+                CREATE INDEX audit_by_principal ON audit_events(principal, time_ms);
+                CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+                BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+                BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+
+                -- The local operator stays an administrator in every environment (change it like any binding).
+                INSERT INTO bindings (name, role, principals, environments, created_at)
+                SELECT 'admin', 'admin', '["admin"]', '["*"]', created_at FROM principals WHERE name = 'admin';
+
+                -- Where a pruned chain continues: the last pruned event's sequence and hash.
+                CREATE TABLE audit_checkpoints (
+                    sequence INTEGER PRIMARY KEY,
+                    hash BLOB NOT NULL,
+                    time_ms INTEGER NOT NULL
+                ) STRICT;
+                """)
+        }
         return migrator
     }
 }

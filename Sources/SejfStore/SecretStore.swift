@@ -124,6 +124,18 @@ public protocol SecretStoreReader {
     /// Access keys of one principal, or of all when `principal` is nil, oldest first.
     func accessKeys(of principal: String?) throws -> [AccessKeyRecord]
     func accessKey(_ id: String) throws -> AccessKeyRecord?
+    /// The custom roles and all bindings (built-in roles come from `SejfCore`).
+    func accessControl() throws -> AccessControl
+    /// Where the stored chain starts: the prune checkpoint, or nil when nothing was pruned.
+    func auditCheckpoint() throws -> AuditCheckpoint?
+    /// The newest stored event's sequence and hash (the checkpoint, or genesis, when empty).
+    func auditHead() throws -> AuditCheckpoint
+    /// Stored events in sequence order, after `sequence`, at most `limit`.
+    func auditEvents(after sequence: Int64, limit: Int) throws -> [StoredAuditEvent]
+    /// Stored events matching `filter`, newest first, at most `limit` (uses the indexes).
+    func auditEvents(matching filter: AuditFilter, limit: Int) throws -> [StoredAuditEvent]
+    /// The audit key's hash function (keyed BLAKE2b-256), for verifying the chain.
+    func auditHasher() throws -> @Sendable ([UInt8]) -> [UInt8]
     /// Decrypts an access key's secret (for SigV4).
     /// - Throws: `DecryptionFailure` when the system key is missing or wrong.
     func accessKeySecret(_ id: String) throws -> SecureBytes?
@@ -157,6 +169,15 @@ public protocol SecretStoreWriter: SecretStoreReader {
     /// Saves status and last-used time.
     func updateAccessKey(_ key: AccessKeyRecord) throws
     func deleteAccessKey(_ id: String) throws
+    /// Chains and stores events after the current head (the audit key is created on first use).
+    func appendAuditEvents(_ events: [AuditEvent]) throws -> [StoredAuditEvent]
+    /// Deletes the events older than `time`, keeping a checkpoint where the chain continues.
+    func pruneAudit(before time: AuditTime) throws -> AuditCheckpoint?
+    /// Creates or replaces a custom role / a binding, by name.
+    func saveRole(_ role: AccessRole, at time: Double) throws
+    func deleteRole(named name: String) throws
+    func saveBinding(_ binding: AccessBinding, at time: Double) throws
+    func deleteBinding(named name: String) throws
     func insertSecret(_ secret: NewSecret) throws -> SecretRecord
     /// Saves the mutable metadata: description, KMS key id, tags, dates, deletion state, primary
     /// (a replica promoted to a standalone secret loses it), rotation settings, resource policy.

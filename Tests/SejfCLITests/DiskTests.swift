@@ -26,7 +26,15 @@ struct DiskTests {
         #expect(sandbox.sejf(["config", "get", "api/debug", "--env", "dev"]).stdout == "true\n", sourceLocation: sourceLocation)
     }
 
-    @Test("a full disk refuses writes with one line; after freeing space everything is intact")
+    /// A read whose audit event cannot be written is not served (fail closed): one line, no value.
+    private func expectReadRefused(_ sandbox: Sandbox, sourceLocation: SourceLocation = #_sourceLocation) {
+        let read = sandbox.sejf(["secret", "get", "db/password", "--env", "dev"])
+        let message = expectFailure(read, code: "InternalServiceError", sourceLocation: sourceLocation)
+        #expect(message.contains("could not be audited"), "\(message)", sourceLocation: sourceLocation)
+        #expect(!read.stdout.contains("current-password"), sourceLocation: sourceLocation)
+    }
+
+    @Test("a full disk refuses writes and unauditable reads with one line; after freeing space everything is intact")
     func diskFull() throws {
         let sandbox = try Sandbox()
         let mount = try sandbox.mountTmpfs("mnt", size: "2m")
@@ -38,8 +46,8 @@ struct DiskTests {
         #expect(dd.status != 0, "dd should stop at a full disk: \(dd)")
         #expect(freeBlocks(mount) == 0, "the tmpfs is not full")
 
-        // Reads are still served from a full disk.
-        try expectSeedIntact(sandbox)
+        // Reads fail closed: their audit events cannot be written.
+        expectReadRefused(sandbox)
 
         let update = sandbox.sejf(["secret", "put", "db/password", "--env", "dev", "--value", "never-stored"])
         let message = expectFailure(update, code: "InternalServiceError")
@@ -61,7 +69,7 @@ struct DiskTests {
         #expect(try sandbox.get("db/password", extra: ["--label", "AWSPREVIOUS"]) == "current-password\n")
     }
 
-    @Test("a read-only data directory: reads are served, writes are refused as read-only")
+    @Test("a read-only data directory: reads fail closed (no audit), writes are refused as read-only")
     func readOnly() throws {
         let sandbox = try Sandbox()
         let mount = try sandbox.mountTmpfs("mnt", size: "4m")
@@ -69,8 +77,7 @@ struct DiskTests {
         try seed(sandbox)
 
         try sandbox.remount(mount, "ro")
-        try expectSeedIntact(sandbox)
-        #expect(sandbox.sejf(["secret", "get", "db/password", "--env", "dev"]).stderr.isEmpty)
+        expectReadRefused(sandbox)
 
         let write = sandbox.sejf(["secret", "put", "db/password", "--env", "dev", "--value", "never-stored"])
         let message = expectFailure(write, code: "InternalServiceError")

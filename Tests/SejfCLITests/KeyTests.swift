@@ -93,7 +93,7 @@ struct KeyTests {
         try sandbox.put("x", "y")
         #expect(try permissions(sandbox.data) == 0o700)
         #expect(try permissions(sandbox.data + "/keys") == 0o700)
-        for name in ["dev", "staging", "prod", "_system"] {
+        for name in ["dev", "staging", "prod", "_system", "_audit"] {
             #expect(try permissions(sandbox.data + "/keys/\(name).key") == 0o600, "\(name).key")
         }
         #expect(try permissions(sandbox.data + "/sejf.db") == 0o600)
@@ -102,6 +102,6 @@ struct KeyTests {
         }
         // Only the key files and the database (and its WAL files) live there.
         let keys = try FileManager.default.contentsOfDirectory(atPath: sandbox.data + "/keys").sorted()
-        #expect(keys == ["_system.key", "dev.key", "prod.key", "staging.key"])
+        #expect(keys == ["_audit.key", "_system.key", "dev.key", "prod.key", "staging.key"])
     }
 }

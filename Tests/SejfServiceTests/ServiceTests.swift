@@ -146,7 +146,7 @@ struct CreateAndReadTests {
         #expect(described.LastAccessedDate == day)
     }
 
-    @Test func unknownPrincipalsAreDeniedKnownOnesAllowed() throws {
+    @Test func principalsNeedABinding() throws {
         let f = try ServiceFixture()
         try f.create("s", "v")
         let api = RequestContext(environment: try EnvironmentName("dev"), principal: Principal(name: "api-prod"),
@@ -154,6 +154,9 @@ struct CreateAndReadTests {
         expectCode(.accessDenied) { _ = try f.service.getSecretValue(GetSecretValueRequest(SecretId: "s"), api) }
         expectCode(.accessDenied) { _ = try f.service.listSecrets(ListSecretsRequest(), api) }
         try f.service.createPrincipal(name: "api-prod", description: "API pods")
+        expectCode(.accessDenied) { _ = try f.service.getSecretValue(GetSecretValueRequest(SecretId: "s"), api) }
+        try f.service.store.write { try $0.saveBinding(AccessBinding(name: "api", role: "reader", principals: ["api-prod"],
+                                                                     environments: ["dev"]), at: 0) }
         #expect(try f.service.getSecretValue(GetSecretValueRequest(SecretId: "s"), api).SecretString == "v")
         try f.service.deletePrincipal(name: "api-prod")
         expectCode(.accessDenied) { _ = try f.service.getSecretValue(GetSecretValueRequest(SecretId: "s"), api) }

@@ -209,6 +209,31 @@ private struct Session: SecretStoreWriter {
                                 arguments: StatementArguments(arguments + [limit])).map(storedAuditEvent)
     }
 
+    func auditReads(environment: String, since: AuditTime, readActions: [String]) throws -> [AuditReadSummary] {
+        try Row.fetchAll(db, sql: """
+            SELECT principal, secret_arn, COUNT(*) AS reads, MAX(time_ms) AS last_ms FROM audit_events
+            WHERE environment = ? AND time_ms >= ? AND outcome = 'allowed' AND secret_arn IS NOT NULL
+              AND action IN (\(databaseQuestionMarks(count: readActions.count)))
+            GROUP BY principal, secret_arn ORDER BY secret_arn, last_ms DESC, principal
+            """, arguments: StatementArguments([environment, since.milliseconds] as [any DatabaseValueConvertible] + readActions)).map {
+            AuditReadSummary(principal: $0["principal"], secretArn: $0["secret_arn"], count: $0["reads"],
+                             lastRead: AuditTime(milliseconds: $0["last_ms"]))
+        }
+    }
+
+    func auditLastReads(environment: String, readActions: [String]) throws -> [String: AuditTime] {
+        var last: [String: AuditTime] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT secret_arn, MAX(time_ms) AS last_ms FROM audit_events
+            WHERE environment = ? AND outcome = 'allowed' AND secret_arn IS NOT NULL
+              AND action IN (\(databaseQuestionMarks(count: readActions.count)))
+            GROUP BY secret_arn
+            """, arguments: StatementArguments([environment] + readActions)) {
+            last[row["secret_arn"]] = AuditTime(milliseconds: row["last_ms"])
+        }
+        return last
+    }
+
     func auditHasher() throws -> @Sendable ([UInt8]) -> [UInt8] {
         guard let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [InstallationKey.audit.metaKey]) else {
             return { Hash.blake2b($0, length: AuditChain.hashLength) }  // no event was ever written

@@ -50,8 +50,8 @@ public struct ResourcePolicy: Equatable, Sendable {
 
     /// `ValidateResourcePolicy`: every finding of the syntax and public-access checks.
     ///
-    /// Syntax errors, actions that are not Secrets Manager actions, and actions that match no
-    /// Secrets Manager operation are `SYNTAX_CHECK` findings; an `Allow` for any principal is a
+    /// Syntax errors, actions that are not Secrets Manager actions, actions that match no
+    /// Secrets Manager operation, and conditions Sejf cannot evaluate are `SYNTAX_CHECK` findings; an `Allow` for any principal is a
     /// `PUBLIC_POLICY_CHECK` finding.
     /// - Throws: `ValidationException` for a length outside 1–20,480; `MalformedPolicyDocumentException`
     ///   when the text is not a JSON object at all.
@@ -63,6 +63,12 @@ public struct ResourcePolicy: Equatable, Sendable {
                 for action in statement.actions.patterns where !PolicyAction.isKnown(action) {
                     findings.append(PolicyFinding(checkName: PolicyFinding.syntaxCheck,
                         errorMessage: "\(statement.label) contains the action '\(action)', which matches no Secrets Manager action."))
+                }
+                // Sejf evaluates a condition it does not know as "does not match": say so, since
+                // that silently disables a Deny statement.
+                for condition in statement.conditions where !condition.isSupported {
+                    findings.append(PolicyFinding(checkName: PolicyFinding.syntaxCheck,
+                        errorMessage: "\(statement.label) uses the condition \(condition.op) on \(condition.key), which Sejf does not evaluate: the statement will never apply."))
                 }
             }
             for statement in policy.statements where statement.isPublic {

@@ -48,15 +48,14 @@ extension SecretsService {
 
     /// `who-read`: principal × secret × count × last read, over allowed value reads since `since`.
     public func whoRead(environment: EnvironmentName, since: AuditTime) throws -> [AuditReadSummary] {
-        try store.read { try $0.auditReads(environment: environment.rawValue, since: since, readActions: AuditAction.valueReads.sorted()) }
+        try store.read { try $0.auditValueReads(environment: environment.rawValue, since: since) }
     }
 
     /// `stale`: secrets of the environment that nobody read since `since` — candidates for removal.
     public func staleSecrets(environment: EnvironmentName, since: AuditTime) throws -> [StaleSecret] {
         try store.read { reader in
-            let lastReads = try reader.auditLastReads(environment: environment.rawValue, readActions: AuditAction.valueReads.sorted())
-            return try reader.secrets(in: environment).filter { $0.deletion == nil }.compactMap { secret in
-                let last = lastReads[secret.arn.description]
+            try reader.secrets(in: environment).filter { $0.deletion == nil }.compactMap { secret in
+                let last = try reader.auditLastValueRead(environment: environment.rawValue, secretArn: secret.arn.description)
                 guard last.map({ $0 < since }) ?? true else { return nil }
                 return StaleSecret(arn: secret.arn.description, name: secret.name, lastRead: last)
             }

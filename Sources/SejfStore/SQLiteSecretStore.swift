@@ -209,29 +209,21 @@ private struct Session: SecretStoreWriter {
                                 arguments: StatementArguments(arguments + [limit])).map(storedAuditEvent)
     }
 
-    func auditReads(environment: String, since: AuditTime, readActions: [String]) throws -> [AuditReadSummary] {
+    func auditValueReads(environment: String, since: AuditTime) throws -> [AuditReadSummary] {
         try Row.fetchAll(db, sql: """
             SELECT principal, secret_arn, COUNT(*) AS reads, MAX(time_ms) AS last_ms FROM audit_events
-            WHERE environment = ? AND time_ms >= ? AND outcome = 'allowed' AND secret_arn IS NOT NULL
-              AND action IN (\(databaseQuestionMarks(count: readActions.count)))
+            WHERE environment = ? AND time_ms >= ? AND \(Schema.valueReadFilter)
             GROUP BY principal, secret_arn ORDER BY secret_arn, last_ms DESC, principal
-            """, arguments: StatementArguments([environment, since.milliseconds] as [any DatabaseValueConvertible] + readActions)).map {
+            """, arguments: [environment, since.milliseconds]).map {
             AuditReadSummary(principal: $0["principal"], secretArn: $0["secret_arn"], count: $0["reads"],
                              lastRead: AuditTime(milliseconds: $0["last_ms"]))
         }
     }
 
-    func auditLastReads(environment: String, readActions: [String]) throws -> [String: AuditTime] {
-        var last: [String: AuditTime] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT secret_arn, MAX(time_ms) AS last_ms FROM audit_events
-            WHERE environment = ? AND outcome = 'allowed' AND secret_arn IS NOT NULL
-              AND action IN (\(databaseQuestionMarks(count: readActions.count)))
-            GROUP BY secret_arn
-            """, arguments: StatementArguments([environment] + readActions)) {
-            last[row["secret_arn"]] = AuditTime(milliseconds: row["last_ms"])
-        }
-        return last
+    func auditLastValueRead(environment: String, secretArn: String) throws -> AuditTime? {
+        try Int64.fetchOne(db, sql: """
+            SELECT MAX(time_ms) FROM audit_events WHERE environment = ? AND secret_arn = ? AND \(Schema.valueReadFilter)
+            """, arguments: [environment, secretArn]).map(AuditTime.init(milliseconds:))
     }
 
     func auditHasher() throws -> @Sendable ([UInt8]) -> [UInt8] {

@@ -3,6 +3,12 @@ import GRDB
 /// The database schema, as migrations. A shipped migration is never edited: change the schema by
 /// appending a new one.
 enum Schema {
+    /// The SQL condition for an allowed read of a value (`AuditAction.valueReads`, checked by a
+    /// test). Literal, not bound, so SQLite can use the partial indexes built with it; a
+    /// migration's text never changes, so neither does this.
+    static let valueReadFilter =
+        "outcome = 'allowed' AND secret_arn IS NOT NULL AND action IN ('secretsmanager:BatchGetSecretValue', 'secretsmanager:GetSecretValue')"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: environments, keys, secrets, versions, labels, tags") { db in
@@ -161,6 +167,11 @@ enum Schema {
                 CREATE INDEX audit_by_time ON audit_events(time_ms);
                 CREATE INDEX audit_by_secret ON audit_events(secret_arn, time_ms);
                 CREATE INDEX audit_by_principal ON audit_events(principal, time_ms);
+                -- Value reads, for who-read (by time) and stale (by secret): partial, covering.
+                CREATE INDEX audit_value_reads_by_time ON audit_events(environment, time_ms, principal, secret_arn)
+                    WHERE \(valueReadFilter);
+                CREATE INDEX audit_value_reads_by_secret ON audit_events(environment, secret_arn, time_ms)
+                    WHERE \(valueReadFilter);
                 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
                 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
                 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events

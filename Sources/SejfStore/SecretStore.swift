@@ -134,10 +134,10 @@ public protocol SecretStoreReader {
     func auditEvents(after sequence: Int64, limit: Int) throws -> [StoredAuditEvent]
     /// Stored events matching `filter`, newest first, at most `limit` (uses the indexes).
     func auditEvents(matching filter: AuditFilter, limit: Int) throws -> [StoredAuditEvent]
-    /// Allowed value reads (`readActions`) per principal and secret since `since`, in SQL.
-    func auditReads(environment: String, since: AuditTime, readActions: [String]) throws -> [AuditReadSummary]
-    /// The newest allowed value read of each secret ARN of an environment.
-    func auditLastReads(environment: String, readActions: [String]) throws -> [String: AuditTime]
+    /// Allowed value reads per principal and secret since `since` (`who-read`).
+    func auditValueReads(environment: String, since: AuditTime) throws -> [AuditReadSummary]
+    /// The newest allowed value read of one secret (`stale`).
+    func auditLastValueRead(environment: String, secretArn: String) throws -> AuditTime?
     /// The audit key's hash function (keyed BLAKE2b-256), for verifying the chain.
     func auditHasher() throws -> @Sendable ([UInt8]) -> [UInt8]
     /// Decrypts an access key's secret (for SigV4).

@@ -207,4 +207,11 @@ struct SQLiteStoreTests {
         #expect(names.count == 40)
         #expect(try f.store.integrityCheck() == "ok")
     }
+
+    @Test func valueReadFilterNamesTheValueReadActions() {
+        for action in AuditAction.valueReads {
+            #expect(Schema.valueReadFilter.contains("'\(action)'"))
+        }
+        #expect(Schema.valueReadFilter.components(separatedBy: "'secretsmanager:").count - 1 == AuditAction.valueReads.count)
+    }
 }

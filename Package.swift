@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "sejf",
             dependencies: [
-                "SejfService", "SejfAWS", "SejfServer",
+                "SejfService", "SejfAWS", "SejfServer", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

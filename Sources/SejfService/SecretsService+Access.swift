@@ -80,16 +80,16 @@ extension SecretsService {
         try store.read { try $0.accessControl().bindings }
     }
 
-    /// `sejf bind ROLE --principal P --env dev,staging`: the binding `ROLE-P` gets these
-    /// environments added.
+    /// `sejf bind ROLE --principal P --env dev,staging`: the principal's own binding of the role
+    /// (found by role and principal, created when missing) gets these environments added.
     @discardableResult
     public func bind(role: String, principal: String, environments: [String]) throws -> AccessBinding {
         try store.write { writer in
             guard try writer.principal(named: principal) != nil else { throw Self.noSuchPrincipal(principal) }
             let access = try writer.accessControl()
-            let name = "\(role)-\(principal)".lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce("") { $0 + String($1) }
-            var binding = access.bindings.first { $0.name == name }
-                ?? AccessBinding(name: String(name.prefix(64)), role: role, principals: [principal], environments: [])
+            var binding = access.bindings.first { $0.role == role && $0.principals == [principal] }
+                ?? AccessBinding(name: Self.freeBindingName(role: role, principal: principal, taken: Set(access.bindings.map(\.name))),
+                                 role: role, principals: [principal], environments: [])
             for env in environments where !binding.environments.contains(env) { binding.environments.append(env) }
             try AccessControl.validate(binding: binding, roles: access.allRoles)
             try writer.saveBinding(binding, at: clock())
@@ -97,22 +97,48 @@ extension SecretsService {
         }
     }
 
-    /// `sejf unbind`: removes environments from a principal's binding of a role (all of them when
-    /// `environments` is empty, which deletes the binding).
+    /// `role-principal` in binding-name characters, made unique with a number when taken.
+    static func freeBindingName(role: String, principal: String, taken: Set<String>) -> String {
+        let base = String("\(role)-\(principal)".lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.prefix(58))
+        var name = base
+        var counter = 2
+        while taken.contains(name) {
+            name = "\(base)-\(counter)"
+            counter += 1
+        }
+        return name
+    }
+
+    /// `sejf unbind`: takes the role from the principal in `environments` (everywhere when empty).
+    /// Other principals of a shared binding keep their access: the principal is taken out of it
+    /// and keeps, in a binding of its own, the environments it still has.
     public func unbind(role: String, principal: String, environments: [String]) throws {
         try store.write { writer in
-            let matching = try writer.accessControl().bindings.filter { $0.role == role && $0.principals.contains(principal) }
+            let access = try writer.accessControl()
+            let matching = access.bindings.filter { $0.role == role && $0.principals.contains(principal) }
             guard !matching.isEmpty else {
                 throw SejfError(.resourceNotFound, "No binding gives role \(role) to \(principal).")
             }
+            var kept: [String] = []
             for var binding in matching {
-                if environments.isEmpty || Set(binding.environments).isSubset(of: environments) {
-                    binding.principals.removeAll { $0 == principal }
-                    if binding.principals.isEmpty { try writer.deleteBinding(named: binding.name) } else { try writer.saveBinding(binding, at: clock()) }
-                } else {
-                    binding.environments.removeAll { environments.contains($0) }
-                    try writer.saveBinding(binding, at: clock())
+                if !environments.isEmpty, binding.environments.contains("*"), !environments.contains("*") {
+                    throw SejfError(.invalidRequest,
+                        "Binding \(binding.name) gives \(role) in every environment (*); unbind \(principal) without --env, then bind the environments it should keep.")
                 }
+                let remaining = environments.isEmpty || environments.contains("*") ? [] : binding.environments.filter { !environments.contains($0) }
+                if binding.principals == [principal] && !remaining.isEmpty {
+                    binding.environments = remaining
+                    try writer.saveBinding(binding, at: clock())
+                    continue
+                }
+                binding.principals.removeAll { $0 == principal }
+                if binding.principals.isEmpty { try writer.deleteBinding(named: binding.name) } else { try writer.saveBinding(binding, at: clock()) }
+                kept += remaining.filter { !kept.contains($0) }
+            }
+            if !kept.isEmpty {
+                let taken = Set(try writer.accessControl().bindings.map(\.name))
+                try writer.saveBinding(AccessBinding(name: Self.freeBindingName(role: role, principal: principal, taken: taken), role: role,
+                                                     principals: [principal], environments: kept), at: clock())
             }
         }
     }

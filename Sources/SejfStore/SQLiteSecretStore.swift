@@ -228,7 +228,13 @@ private struct Session: SecretStoreWriter {
 
     func auditHasher() throws -> @Sendable ([UInt8]) -> [UInt8] {
         guard let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [InstallationKey.audit.metaKey]) else {
-            return { Hash.blake2b($0, length: AuditChain.hashLength) }  // no event was ever written
+            // The id is recorded with the first event. Events without it mean the row was
+            // removed, perhaps to pass off a chain rehashed without the key: never verify that.
+            if try auditHead() != .genesis || auditCheckpoint() != nil {
+                throw SejfError(.decryptionFailure,
+                    "The audit trail has events but the database no longer records its audit key's id: it has been tampered with.")
+            }
+            return { _ in [UInt8](repeating: 0, count: AuditChain.hashLength) }  // no event to hash
         }
         return Self.hasher(try keyRing.installationKey(.audit, expectedId: id))
     }

@@ -26,6 +26,8 @@ public struct AWSHTTPResponse: Sendable {
     /// For logs and metrics: the operation, and the AWS error code when it failed.
     public var operation: String?
     public var errorCode: String?
+    /// For the server's log only: an internal error's detail.
+    public var errorDetail: String?
 }
 
 /// An error on the wire: AWS's `__type`, its message and the HTTP status.
@@ -40,9 +42,19 @@ public struct AWSWireError: Error, Equatable, Sendable {
         self.status = status
     }
 
+    /// An internal error's detail (paths, storage reasons) is for the server's log, not the
+    /// client: the client gets a generic message and the request id.
     init(_ error: SejfError) {
-        self.init(code: error.code.rawValue, message: error.message, status: error.code == .internalServiceError ? 500 : 400)
+        if error.code == .internalServiceError {
+            self.init(code: error.code.rawValue, message: "An internal error occurred; the server's log has the details.", status: 500)
+            detail = error.message
+        } else {
+            self.init(code: error.code.rawValue, message: error.message, status: 400)
+        }
     }
+
+    /// What the log records about an internal error.
+    public var detail: String?
 
     static func serialization(_ message: String) -> AWSWireError { AWSWireError(code: "SerializationException", message: message) }
 }
@@ -138,6 +150,7 @@ public struct AWSProtocolHandler: Sendable {
         let body = (try? JSONSerialization.data(withJSONObject: ["__type": error.code, "message": error.message], options: [.sortedKeys])) ?? Data()
         var headers = headers(requestId)
         headers.append(("x-amzn-ErrorType", error.code))
-        return AWSHTTPResponse(status: error.status, headers: headers, body: [UInt8](body), operation: operation, errorCode: error.code)
+        return AWSHTTPResponse(status: error.status, headers: headers, body: [UInt8](body), operation: operation, errorCode: error.code,
+                               errorDetail: error.detail)
     }
 }

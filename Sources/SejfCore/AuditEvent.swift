@@ -23,7 +23,8 @@ public struct AuditEvent: Hashable, Sendable, Codable {
     /// The environment (the request's AWS region). A string, not an ``EnvironmentName``: a failed
     /// authentication is recorded even when it names an environment that does not exist.
     public var environment: String
-    /// The principal's name; empty for a failed authentication (no principal was established).
+    /// The principal's name; for a failed authentication, the owner of the access key it named
+    /// (the key was not proven, so this says whose key was tried, not who tried it).
     public var principal: String
     /// The access key that signed the request, if any (none for the embedded CLI).
     public var accessKeyId: String?
@@ -130,7 +131,8 @@ public enum AuditOutcome: String, Hashable, Sendable, Codable, CaseIterable {
 public enum AuditAction {
     /// `GetSecretValue`: one secret's value.
     public static let getSecretValue = "secretsmanager:GetSecretValue"
-    /// `BatchGetSecretValue`: recorded once per secret of the batch, with that secret's ARN.
+    /// `BatchGetSecretValue`: the batch call itself (no ARN); each secret it returns is recorded
+    /// as its own `GetSecretValue` event with that secret's ARN.
     public static let batchGetSecretValue = "secretsmanager:BatchGetSecretValue"
     /// A failed authentication (bad signature, expired request, disabled key) naming a known key.
     public static let authenticate = "sejf:Authenticate"

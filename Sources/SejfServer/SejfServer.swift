@@ -90,6 +90,9 @@ public enum SejfHTTPServer {
             "request_id": .string(requestId), "operation": .string(answer.operation ?? "-"), "status": .stringConvertible(answer.status),
             "error": .string(answer.errorCode ?? "-"),
         ])
+        if let detail = answer.errorDetail {
+            context.logger.error("internal error", metadata: ["request_id": .string(requestId), "detail": .string(detail)])
+        }
         return response(answer)
     }
 

@@ -208,7 +208,10 @@ public struct EmbeddedSecretsAPI: SecretsAPI {
         self.context = context
     }
 
+    /// Each call is its own request, with its own request id.
     public func call<Operation: SecretsOperation>(_ operation: Operation.Type, _ request: Operation.Request) throws -> Operation.Response {
-        try Operation.perform(service, request, context)
+        var context = context
+        context.requestId = UUID().uuidString.lowercased()
+        return try Operation.perform(service, request, context)
     }
 }

@@ -37,7 +37,7 @@ public final class SecretsService: Sendable {
             result = try body(scope)
             precondition(scope.isAuthorized, "\(action.rawValue) acted without an authorization check")
         } catch let error as SejfError {
-            try? audit.record(scope.event(at: clock(), failure: error))
+            _ = try? audit.record(scope.event(at: clock(), failure: error))
             throw error
         }
         if !scope.isAudited {

@@ -172,9 +172,24 @@ private struct Session: SecretStoreWriter {
     }
 
     func auditCheckpoint() throws -> AuditCheckpoint? {
-        try Row.fetchOne(db, sql: "SELECT * FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1").map {
-            AuditCheckpoint(sequence: $0["sequence"], hash: [UInt8]($0["hash"] as Data), time: AuditTime(milliseconds: $0["time_ms"]))
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1") else { return nil }
+        let checkpoint = AuditCheckpoint(sequence: row["sequence"], hash: [UInt8](row["hash"] as Data),
+                                         time: AuditTime(milliseconds: row["time_ms"]))
+        guard let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [InstallationKey.audit.metaKey]),
+              constantTimeEquals(Self.checkpointMAC(checkpoint, key: try keyRing.installationKey(.audit, expectedId: id)),
+                                 [UInt8](row["mac"] as Data)) else {
+            throw SejfError(.decryptionFailure,
+                "The audit trail's prune checkpoint at event \(checkpoint.sequence) does not authenticate: it was forged or altered.")
         }
+        return checkpoint
+    }
+
+    /// Keyed BLAKE2b over a checkpoint, so only the audit key's holder can make one.
+    private static func checkpointMAC(_ checkpoint: AuditCheckpoint, key: KeyEncryptionKey) -> [UInt8] {
+        var bytes = Array("sejf.audit-checkpoint.v1".utf8)
+        withUnsafeBytes(of: checkpoint.sequence.bigEndian) { bytes += $0 }
+        withUnsafeBytes(of: checkpoint.time.milliseconds.bigEndian) { bytes += $0 }
+        return Hash.blake2b(bytes + checkpoint.hash, key: key.bytes, length: AuditChain.hashLength)
     }
 
     func auditHead() throws -> AuditCheckpoint {
@@ -386,20 +401,25 @@ private struct Session: SecretStoreWriter {
     }
 
     func pruneAudit(before time: AuditTime) throws -> AuditCheckpoint? {
+        // The longest prefix of the chain dated before `time` (a clock that stepped back cannot
+        // make it cut out newer events), as AuditChain.pruneCheckpoint defines it.
         guard let last = try Row.fetchOne(db, sql: """
-            SELECT sequence, hash, time_ms FROM audit_events WHERE time_ms < ? ORDER BY sequence DESC LIMIT 1
+            SELECT sequence, hash, time_ms FROM audit_events
+            WHERE sequence < COALESCE((SELECT MIN(sequence) FROM audit_events WHERE time_ms >= ?), 9223372036854775807)
+            ORDER BY sequence DESC LIMIT 1
             """, arguments: [time.milliseconds]) else { return nil }
         let checkpoint = AuditCheckpoint(sequence: last["sequence"], hash: [UInt8](last["hash"] as Data),
                                          time: AuditTime(milliseconds: last["time_ms"]))
         // The append-only trigger guards against accidents; pruning lifts it inside this transaction.
-        try db.execute(sql: "DROP TRIGGER audit_events_no_delete")
+        try db.execute(sql: "DROP TRIGGER IF EXISTS audit_events_no_delete")
         try db.execute(sql: "DELETE FROM audit_events WHERE sequence <= ?", arguments: [checkpoint.sequence])
         try db.execute(sql: """
             CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
             BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END
             """)
-        try db.execute(sql: "INSERT INTO audit_checkpoints (sequence, hash, time_ms) VALUES (?, ?, ?)",
-                       arguments: [checkpoint.sequence, Data(checkpoint.hash), checkpoint.time.milliseconds])
+        try db.execute(sql: "INSERT INTO audit_checkpoints (sequence, hash, time_ms, mac) VALUES (?, ?, ?, ?)",
+                       arguments: [checkpoint.sequence, Data(checkpoint.hash), checkpoint.time.milliseconds,
+                                   Data(Self.checkpointMAC(checkpoint, key: try installationKeyForWriting(.audit)))])
         return checkpoint
     }
 

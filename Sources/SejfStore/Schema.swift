@@ -181,11 +181,13 @@ enum Schema {
                 INSERT INTO bindings (name, role, principals, environments, created_at)
                 SELECT 'admin', 'admin', '["admin"]', '["*"]', created_at FROM principals WHERE name = 'admin';
 
-                -- Where a pruned chain continues: the last pruned event's sequence and hash.
+                -- Where a pruned chain continues: the last pruned event's sequence and hash, with a
+                -- MAC under the audit key so a checkpoint cannot be forged to hide deleted events.
                 CREATE TABLE audit_checkpoints (
                     sequence INTEGER PRIMARY KEY,
                     hash BLOB NOT NULL,
-                    time_ms INTEGER NOT NULL
+                    time_ms INTEGER NOT NULL,
+                    mac BLOB NOT NULL
                 ) STRICT;
                 """)
         }

@@ -215,7 +215,7 @@ enum PolicyDate {
         }
         guard let year = digits(4), take("-"), let month = digits(2), take("-"), let day = digits(2),
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
-        var seconds = Double(daysFromCivil(year: year, month: month, day: day) * 86_400)
+        var seconds = Double(CivilCalendar.days(year: year, month: month, day: day) * 86_400)
         guard i < s.count else { return seconds }
         guard take("T"), let hour = digits(2), take(":"), let minute = digits(2), hour < 24, minute < 60 else { return nil }
         seconds += Double(hour * 3600 + minute * 60)
@@ -248,7 +248,7 @@ enum PolicyDate {
         let total = Int64(time.rounded(.down))
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
         let secondOfDay = Int(total - days * 86_400)
-        let (year, month, day) = civilFromDays(Int(days))
+        let (year, month, day) = CivilCalendar.date(fromDays: Int(days))
         func pad(_ n: Int, _ width: Int) -> String {
             let text = String(n)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -264,29 +264,6 @@ enum PolicyDate {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The date of a day number since 1970-01-01 (the inverse of ``daysFromCivil(year:month:day:)``).
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

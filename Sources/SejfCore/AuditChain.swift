@@ -254,12 +254,7 @@ public struct AuditCheckpoint: Hashable, Sendable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sequence = try c.decode(Int64.self, forKey: .sequence)
-        let hex = try c.decode(String.self, forKey: .hash)
-        guard hex.utf8.count == AuditChain.hashLength * 2, let bytes = AuditHex.decode(hex) else {
-            throw DecodingError.dataCorruptedError(forKey: .hash, in: c,
-                debugDescription: "Invalid hash: expected \(AuditChain.hashLength * 2) lower-case hex digits.")
-        }
-        hash = bytes
+        hash = try AuditHex.decodeHash(c, forKey: .hash)
         time = try c.decode(AuditTime.self, forKey: .time)
     }
 

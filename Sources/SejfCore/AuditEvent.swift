@@ -182,12 +182,7 @@ public struct StoredAuditEvent: Hashable, Sendable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sequence = try c.decode(Int64.self, forKey: .sequence)
-        let hex = try c.decode(String.self, forKey: .hash)
-        guard hex.utf8.count == AuditChain.hashLength * 2, let bytes = AuditHex.decode(hex) else {
-            throw DecodingError.dataCorruptedError(forKey: .hash, in: c,
-                debugDescription: "Invalid hash: expected \(AuditChain.hashLength * 2) lower-case hex digits.")
-        }
-        hash = bytes
+        hash = try AuditHex.decodeHash(c, forKey: .hash)
         event = try AuditEvent(from: decoder)
     }
 
@@ -288,6 +283,16 @@ extension [UInt8] {
 /// Lower-case hexadecimal, as hashes appear in exports and messages.
 enum AuditHex {
     static let digits = Array("0123456789abcdef".utf8)
+
+    /// Decodes a chain hash: exactly 64 lower-case hex digits.
+    static func decodeHash<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, forKey key: Key) throws -> [UInt8] {
+        let hex = try container.decode(String.self, forKey: key)
+        guard hex.utf8.count == AuditChain.hashLength * 2, let bytes = decode(hex) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container,
+                debugDescription: "Invalid hash: expected \(AuditChain.hashLength * 2) lower-case hex digits.")
+        }
+        return bytes
+    }
 
     static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []

@@ -42,7 +42,8 @@ public struct AuditTime: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// expanded form with a sign: `+10000-01-01T00:00:00.000Z`, `-0001-12-31T23:59:59.999Z`.
     public var iso8601: String {
         let (days, millisecondOfDay) = Self.floorDivide(milliseconds, Self.millisecondsPerDay)
-        let (year, month, day) = AuditCalendar.date(fromDays: days)
+        let (y, m, d) = CivilCalendar.date(fromDays: Int(days))
+        let (year, month, day) = (Int64(y), Int64(m), Int64(d))
         let second = millisecondOfDay / 1000
         var text: String
         switch year {
@@ -86,11 +87,11 @@ public struct AuditTime: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// (month 1–12, a day the month has, hour 0–23, minute and second 0–59, millisecond 0–999).
     public init?(year: Int64, month: Int64, day: Int64, hour: Int64 = 0, minute: Int64 = 0, second: Int64 = 0,
                  millisecond: Int64 = 0) {
-        guard abs(year) <= 300_000_000, (1...12).contains(month), (1...AuditCalendar.daysIn(month: month, year: year)).contains(day),
+        guard abs(year) <= 300_000_000, (1...12).contains(month), (1...Int64(CivilCalendar.daysIn(month: Int(month), year: Int(year)))).contains(day),
               (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second),
               (0...999).contains(millisecond)
         else { return nil }
-        let days = AuditCalendar.days(year: year, month: month, day: day)
+        let days = Int64(CivilCalendar.days(year: Int(year), month: Int(month), day: Int(day)))
         let (start, overflow) = days.multipliedReportingOverflow(by: Self.millisecondsPerDay)
         let (milliseconds, overflow2) = start.addingReportingOverflow(
             ((hour * 60 + minute) * 60 + second) * 1000 + millisecond)
@@ -245,44 +246,6 @@ public enum AuditTimeBound {
     static func invalid(_ text: String) -> SejfError {
         SejfError(.invalidParameter,
             "Invalid time '\(text.prefix(64))': use a duration such as 30m, 24h, 7d or 2w, or a date such as 2026-11-01 or 2026-11-01T10:00:00Z.")
-    }
-}
-
-/// Proleptic Gregorian calendar arithmetic (Howard Hinnant's `days_from_civil`/`civil_from_days`).
-enum AuditCalendar {
-    /// Days since 1970-01-01 of a date.
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The date `days` after 1970-01-01.
-    static func date(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    static func isLeap(_ year: Int64) -> Bool {
-        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 }
 

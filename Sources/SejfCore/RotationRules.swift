@@ -318,12 +318,12 @@ public struct CronSchedule: Equatable, Sendable {
     public func next(after time: Double) -> Double? {
         guard time.isFinite, abs(time) < 1e15 else { return nil }
         let startDay = Int(UTC.floorDiv(time, 86_400))
-        var (year, month, day) = UTC.civil(fromDays: startDay)
+        var (year, month, day) = CivilCalendar.date(fromDays: startDay)
         for _ in 0...(400 * 12) {
             if months.contains(month) {
-                let length = UTC.daysInMonth(year: year, month: month)
-                let first = UTC.days(year: year, month: month, day: 1)
-                for d in day...length where matches(day: d, length: length, weekday: UTC.weekday(days: first + d - 1)) {
+                let length = CivilCalendar.daysIn(month: month, year: year)
+                let first = CivilCalendar.days(year: year, month: month, day: 1)
+                for d in day...length where matches(day: d, length: length, weekday: CivilCalendar.weekday(days: first + d - 1)) {
                     let midnight = Double(first + d - 1) * 86_400
                     if let hour = hours.first(where: { midnight + Double($0) * 3600 > time }) {
                         return midnight + Double(hour) * 3600
@@ -397,45 +397,9 @@ public struct CronSchedule: Equatable, Sendable {
     }
 }
 
-/// Proleptic Gregorian calendar arithmetic in UTC, without Foundation (days since 1970-01-01).
+/// Rounding of times to whole units (days, hours) in UTC.
 private enum UTC {
     static func floorDiv(_ t: Double, _ unit: Double) -> Double { (t / unit).rounded(.down) }
-
-    /// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// The civil date of a day number (`civil_from_days`).
-    static func civil(fromDays z0: Int) -> (year: Int, month: Int, day: Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    /// 1 = Sunday … 7 = Saturday; 1970-01-01 was a Thursday.
-    static func weekday(days: Int) -> Int { ((days % 7 + 7) % 7 + 4) % 7 + 1 }
-
-    static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
-
-    static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
 }
 
 private extension Character {

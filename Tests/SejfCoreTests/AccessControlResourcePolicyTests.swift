@@ -393,8 +393,8 @@ struct PolicyConditionDateTests {
         #expect(PolicyDate.iso8601(-1) == "1969-12-31T23:59:59Z")
         #expect(PolicyDate.iso8601(F.now + 0.9) == "2023-11-14T22:13:20Z")
         for day in stride(from: -800_000, through: 800_000, by: 997) {
-            let (y, m, d) = PolicyDate.civilFromDays(day)
-            #expect(PolicyDate.daysFromCivil(year: y, month: m, day: d) == day)
+            let (y, m, d) = CivilCalendar.date(fromDays: day)
+            #expect(CivilCalendar.days(year: y, month: m, day: d) == day)
         }
     }
 

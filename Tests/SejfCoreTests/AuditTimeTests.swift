@@ -58,13 +58,13 @@ struct AuditTimeTests {
 
     /// Every day of 1968–2032 against a plain day count.
     @Test func calendarMatchesADayCount() {
-        var days = AuditCalendar.days(year: 1968, month: 1, day: 1)
+        var days = CivilCalendar.days(year: 1968, month: 1, day: 1)
         #expect(days == -731)
-        for year: Int64 in 1968...2032 {
-            for month: Int64 in 1...12 {
-                for day in 1...AuditCalendar.daysIn(month: month, year: year) {
-                    #expect(AuditCalendar.days(year: year, month: month, day: day) == days)
-                    let date = AuditCalendar.date(fromDays: days)
+        for year in 1968...2032 {
+            for month in 1...12 {
+                for day in 1...CivilCalendar.daysIn(month: month, year: year) {
+                    #expect(CivilCalendar.days(year: year, month: month, day: day) == days)
+                    let date = CivilCalendar.date(fromDays: days)
                     #expect(date.year == year && date.month == month && date.day == day)
                     days += 1
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import SejfCore
 
 /// The two time formats SigV4 meets, converted by hand in UTC (no `DateFormatter`, no locale):
 /// ISO 8601 basic (`20150830T123600Z`, the `X-Amz-Date` header and the string to sign) and the
@@ -73,23 +74,11 @@ public enum SigV4Timestamp {
 
     // Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian, day 0 = 1970-01-01).
     private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Int64(CivilCalendar.days(year: Int(year), month: Int(month), day: Int(day)))
     }
 
     private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let (year, month, day) = CivilCalendar.date(fromDays: Int(days))
+        return (Int64(year), Int64(month), Int64(day))
     }
 }

@@ -1,9 +1,9 @@
 /// Proleptic Gregorian calendar arithmetic in UTC, without Foundation: day numbers count days
 /// since 1970-01-01 (Howard Hinnant's `days_from_civil` and `civil_from_days`). Used by audit
 /// times, rotation schedules and policy date conditions.
-enum CivilCalendar {
+public enum CivilCalendar {
     /// The day number of a date.
-    static func days(year: Int, month: Int, day: Int) -> Int {
+    public static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -13,7 +13,7 @@ enum CivilCalendar {
     }
 
     /// The date of a day number.
-    static func date(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+    public static func date(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -26,11 +26,11 @@ enum CivilCalendar {
     }
 
     /// 1 = Sunday … 7 = Saturday (1970-01-01 was a Thursday).
-    static func weekday(days: Int) -> Int { ((days % 7 + 7) % 7 + 4) % 7 + 1 }
+    public static func weekday(days: Int) -> Int { ((days % 7 + 7) % 7 + 4) % 7 + 1 }
 
-    static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
+    public static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
 
-    static func daysIn(month: Int, year: Int) -> Int {
+    public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: isLeap(year) ? 29 : 28
         case 4, 6, 9, 11: 30

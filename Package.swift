@@ -34,8 +34,11 @@ let package = Package(
         // The operations, shared by the server and the embedded CLI.
         .target(
             name: "SejfService",
-            dependencies: ["SejfCore", "SejfStore", "Yams"]
+            dependencies: ["SejfCore", "SejfStore", "SejfRender", "Yams"]
         ),
+        // Pure formatting of resolved values: Kubernetes Secret/ConfigMap YAML, dotenv, Docker
+        // env-file, shell, JSON. Reads nothing itself: the service resolves and audits.
+        .target(name: "SejfRender", dependencies: ["SejfCrypto", "Yams"]),
         // The AWS JSON 1.1 protocol: operation dispatch, shapes on the wire, errors, SigV4.
         .target(name: "SejfAWS", dependencies: ["SejfService", "SejfCore", "SejfCrypto"]),
         // The HTTP server (Hummingbird 2) in front of SejfAWS.
@@ -63,6 +66,7 @@ let package = Package(
             dependencies: ["SejfStore", "SejfCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "SejfServiceTests", dependencies: ["SejfService"]),
+        .testTarget(name: "SejfRenderTests", dependencies: ["SejfRender"]),
         .testTarget(name: "SejfAWSTests", dependencies: ["SejfAWS", "SejfService", "SejfStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SejfCLITests", dependencies: ["sejf"]),
     ]

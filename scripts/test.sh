@@ -16,6 +16,7 @@ PYTHON_TEST_TOOLS=(
     python-dotenv==1.2.2
     requests==2.34.2
     aws-secretsmanager-caching==1.2.0
+    kubernetes-validate==1.37.0
 )
 
 sejf_step "System packages (${SEJF_SYSTEM_PACKAGES[*]})"

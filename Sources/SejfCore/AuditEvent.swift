@@ -136,6 +136,12 @@ public enum AuditAction {
     public static let batchGetSecretValue = "secretsmanager:BatchGetSecretValue"
     /// A failed authentication (bad signature, expired request, disabled key) naming a known key.
     public static let authenticate = "sejf:Authenticate"
+    /// `sejf render`: a secret version used to render an app (beside its GetSecretValue read).
+    public static let render = "sejf:Render"
+    /// `sejf run`: a secret version handed to a command's environment (beside its read).
+    public static let run = "sejf:Run"
+    /// Sejf's own actions, beside the Secrets Manager operations.
+    public static let sejfActions = [authenticate, render, run]
 
     /// The actions that reveal a secret's value: what `who-read` and `stale` count. Every path
     /// that hands out a value (the AWS API, `sejf secret get`, `sejf run`, `sejf render`) records

@@ -11,7 +11,8 @@ struct SejfCommand: AsyncParsableCommand {
         abstract: "Encrypted per-environment secrets and configuration, with the AWS Secrets Manager API.",
         subcommands: [Init.self, SecretCommand.self, ConfigCommand.self, EnvCommand.self, Server.self,
                       PrincipalCommand.self, KeyCommand.self, RoleCommand.self, BindCommand.self, UnbindCommand.self,
-                      ApplyCommand.self, CanICommand.self, WhoCanCommand.self, AuditCommand.self]
+                      ApplyCommand.self, CanICommand.self, WhoCanCommand.self, AuditCommand.self, RenderCommand.self,
+                      RunCommand.self]
     )
 
     /// Runs a command, printing any failure as one line on stderr with a non-zero exit status.

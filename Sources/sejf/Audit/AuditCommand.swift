@@ -69,7 +69,7 @@ struct AuditFilterOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Only events about this secret: a full ARN, or a name (every secret that had it).", valueName: "name-or-arn"))
     var secret: String?
 
-    @Option(name: .long, help: ArgumentHelp("Only this action: an operation such as GetSecretValue (or secretsmanager:GetSecretValue), or sejf:Authenticate.", valueName: "action"))
+    @Option(name: .long, help: ArgumentHelp("Only this action: an operation such as GetSecretValue (or secretsmanager:GetSecretValue), or sejf:Authenticate, sejf:Render, sejf:Run.", valueName: "action"))
     var action: String?
 
     @Option(name: .long, help: "Only events with this outcome.")
@@ -105,9 +105,9 @@ struct AuditFilterOptions: ParsableArguments {
     /// `GetSecretValue` → `secretsmanager:GetSecretValue`, in the spelling the trail uses.
     static func qualifiedAction(_ text: String) throws -> String {
         let qualified = text.contains(":") ? text : "secretsmanager:" + text
-        let known = Action.allCases.map(\.rawValue) + [AuditAction.authenticate]
+        let known = Action.allCases.map(\.rawValue) + AuditAction.sejfActions
         guard let action = known.first(where: { $0.caseInsensitiveCompare(qualified) == .orderedSame }) else {
-            throw CommandLineFailure("unknown action '\(text)': use an operation such as GetSecretValue, or sejf:Authenticate")
+            throw CommandLineFailure("unknown action '\(text)': use an operation such as GetSecretValue, or \(AuditAction.sejfActions.joined(separator: ", "))")
         }
         return action
     }

@@ -29,7 +29,11 @@ struct StoreOptions: ParsableArguments {
 
     /// The secrets API for one environment: remote when an endpoint is set, else embedded.
     func api(_ environment: EnvironmentOption) throws -> any SecretsAPI {
-        let context = try environment.context()
+        try api(context: try environment.context())
+    }
+
+    /// The secrets API acting as the local operator (embedded) or with AWS credentials (remote).
+    func api(context: RequestContext) throws -> any SecretsAPI {
         let endpoint = endpoint ?? ProcessInfo.processInfo.environment["SEJF_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         if let endpoint {
             return try RemoteSecretsAPI(endpoint: endpoint, region: context.environment.rawValue, credentials: AWSCredentials.resolve())

@@ -33,18 +33,17 @@ public struct RequestContext: Sendable {
     }
 }
 
-/// A user or service account.
+/// A user or service account. What it may do comes from its bindings, for every caller alike.
 public struct Principal: Sendable, Equatable {
     public var name: String
-    public var isLocalOperator: Bool
 
-    public init(name: String, isLocalOperator: Bool = false) {
+    public init(name: String) {
         self.name = name
-        self.isLocalOperator = isLocalOperator
     }
 
-    /// The operator of the embedded CLI: the `admin` principal that `sejf init` creates.
-    public static let localOperator = Principal(name: "admin", isLocalOperator: true)
+    /// The operator of the embedded CLI: the `admin` principal that `sejf init` creates and binds
+    /// to the `admin` role (change that binding to make the local operator anything else).
+    public static let localOperator = Principal(name: "admin")
 }
 
 /// The AWS action names, as authorization and audit will see them.

@@ -28,7 +28,12 @@ struct Server: AsyncParsableCommand {
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw CommandLineFailure("unknown --log-level \(logLevel)") }
-        let (host, port) = try ServerConfiguration.parseListen(listen)
+        let (host, port): (String, Int)
+        do {
+            (host, port) = try ServerConfiguration.parseListen(listen)
+        } catch {
+            throw CommandLineFailure("\(error)")
+        }
         let service = try store.openService()
         var logger = Logger(label: "sejf")
         logger.logLevel = level

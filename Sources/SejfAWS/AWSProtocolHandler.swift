@@ -80,11 +80,11 @@ public protocol RequestAuthenticator: Sendable {
 }
 
 /// The AWS JSON 1.1 protocol of Secrets Manager: `POST /` with `X-Amz-Target:
-/// secretsmanager.<Operation>`, a JSON body, and a JSON answer or `{"__type", "message"}` error.
+/// secretsmanager.<Operation>` (or `sejf.<Operation>` for ``SejfOperations``), a JSON body, and a
+/// JSON answer or `{"__type", "message"}` error.
 ///
 /// The pipeline per request: target → authenticate → environment → decode → service → encode.
 public struct AWSProtocolHandler: Sendable {
-    public static let targetPrefix = "secretsmanager."
     public static let contentType = "application/x-amz-json-1.1"
 
     private let service: SecretsService
@@ -97,7 +97,7 @@ public struct AWSProtocolHandler: Sendable {
         self.service = service
         self.authenticator = authenticator
         self.clock = clock
-        self.operations = Dictionary(uniqueKeysWithValues: SecretsManager.all.map { ($0.name, $0) })
+        self.operations = Dictionary(uniqueKeysWithValues: (SecretsManager.all + SejfOperations.all).map { ($0.target, $0) })
     }
 
     /// Handles one request; never throws: every failure becomes an AWS error response.
@@ -127,8 +127,7 @@ public struct AWSProtocolHandler: Sendable {
             throw AWSWireError(code: "UnknownOperationException", message: "Only POST is supported: the AWS JSON 1.1 protocol.")
         }
         let targets = request.values(of: "X-Amz-Target")
-        guard targets.count == 1, let target = targets.first, target.hasPrefix(Self.targetPrefix),
-              let operation = operations[String(target.dropFirst(Self.targetPrefix.count))] else {
+        guard targets.count == 1, let target = targets.first, let operation = operations[target] else {
             throw AWSWireError(code: "UnknownOperationException", message: "The operation in X-Amz-Target is not one this service supports.")
         }
         return operation

@@ -24,7 +24,7 @@ public struct RemoteSecretsAPI: SecretsAPI {
 
     public func call<Operation: SecretsOperation>(_ operation: Operation.Type, _ request: Operation.Request) throws -> Operation.Response {
         let body = try WireJSON.encode(request)
-        let (status, data) = try send(target: AWSProtocolHandler.targetPrefix + Operation.name, body: body)
+        let (status, data) = try send(target: Operation.target, body: body)
         guard status == 200 else { throw Self.error(status: status, body: data) }
         do {
             return try JSONDecoder().decode(Operation.Response.self, from: data)

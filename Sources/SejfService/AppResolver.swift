@@ -35,6 +35,17 @@ public struct AppResolver {
                          secretName: app.secretName, configMapName: app.configMapName, variables: variables)
     }
 
+    /// The `AWSCURRENT` version id of every secret and config entry the apps use (absent ones
+    /// left out), from ListSecrets: metadata only, no value is read. `sejf run --watch` compares
+    /// these between polls and re-reads values only when one changed.
+    public func currentVersions(of apps: [AppDefinition]) throws -> [String: String] {
+        let used = Set(apps.flatMap(\.secretNames))
+        let entries = try EnvironmentComparison.entries(api).filter { used.contains($0.key) }
+        return entries.compactMapValues { entry in
+            entry.SecretVersionsToStages?.first { $0.value.contains(StagingLabels.current) }?.key
+        }
+    }
+
     /// The value of a secret, or of one field of its JSON object value: strings as they are,
     /// numbers and booleans as their JSON text; `nil` when absent or null.
     static func lookup(_ read: GetSecretValueResponse?, key: String?) throws -> String? {
@@ -57,15 +68,33 @@ public struct AppResolver {
 }
 
 extension SecretsService {
-    /// Records that an app's secrets were used by `sejf render` or `sejf run` (`sejf:Render`,
-    /// `sejf:Run`), one event per secret version, beside the reads themselves.
-    public func recordUse(_ action: String, of sources: [RenderSource], context: RequestContext) throws {
-        for source in Set(sources.map { "\($0.arn)\u{0}\($0.versionId)" }).sorted() {
-            let parts = source.split(separator: "\u{0}").map(String.init)
-            try audit.record(AuditEvent(
-                time: AuditTime(secondsSince1970: clock()), environment: context.environment.rawValue, principal: context.principal.name,
-                accessKeyId: context.accessKeyId, action: action, secretArn: parts[0], versionId: parts[1], outcome: .allowed,
-                sourceAddress: context.sourceAddress, userAgent: context.userAgent, requestId: context.requestId))
+    /// The most versions one ``SejfOperations/RecordUse`` call may name.
+    static let maxRecordedUses = 1000
+
+    /// Records that `sejf render` or `sejf run` used secret versions it had read: one
+    /// `sejf:Render`/`sejf:Run` audit event per version, beside the reads' own events. Each use is
+    /// authorized as a read of that version (a caller cannot record uses of values it may not
+    /// read). Answers with the environment's checksum key for `sejf.dev/checksum`.
+    func recordUse(_ request: RecordUseRequest, _ context: RequestContext) throws -> RecordUseResponse {
+        guard let action = Action(rawValue: request.Action), action.authorizedAs != action else {
+            throw SejfError(.invalidParameter, "Action must be \(Action.render.rawValue) or \(Action.run.rawValue).")
         }
+        guard (1...Self.maxRecordedUses).contains(request.Uses.count) else {
+            throw SejfError(.invalidParameter, "Uses must name between 1 and \(Self.maxRecordedUses) secret versions.")
+        }
+        var seen = Set<String>()
+        for use in request.Uses where seen.insert("\(use.ARN)\u{0}\(use.VersionId)").inserted {
+            try perform(action, context) { scope in
+                try store.read { reader in
+                    let secret = try authorizedSecret(use.ARN, scope, in: reader)
+                    guard let version = try reader.versions(of: secret).version(id: use.VersionId) else {
+                        throw SejfError.valueNotFound(versionId: use.VersionId)
+                    }
+                    scope.version(version)
+                }
+            }
+        }
+        let key = try store.read { try $0.checksumKey(for: context.environment) }
+        return RecordUseResponse(ChecksumKey: Data(key).base64EncodedString())
     }
 }

@@ -9,7 +9,13 @@ public protocol SecretsOperation: SendableMetatype {
     associatedtype Response: Codable & Sendable
     /// The operation name, as in `X-Amz-Target: secretsmanager.<name>`.
     static var name: String { get }
+    /// The whole `X-Amz-Target` value: `secretsmanager.<name>` for AWS's operations.
+    static var target: String { get }
     static func perform(_ service: SecretsService, _ request: Request, _ context: RequestContext) throws -> Response
+}
+
+extension SecretsOperation {
+    public static var target: String { "secretsmanager.\(name)" }
 }
 
 /// The `{}` response of operations that return nothing.
@@ -191,6 +197,22 @@ public enum SecretsManager {
         ValidateResourcePolicy.self, ReplicateSecretToRegions.self, RemoveRegionsFromReplication.self,
         StopReplicationToReplica.self,
     ]
+}
+
+/// Sejf's own operations, on the same endpoint and SigV4 signature as AWS's, under the
+/// `X-Amz-Target` prefix `sejf.`. An AWS endpoint answers them with `UnknownOperationException`.
+public enum SejfOperations {
+    /// Records `sejf render`/`sejf run` uses of secret versions in the audit trail and returns the
+    /// environment's checksum key.
+    public enum RecordUse: SecretsOperation {
+        public static let name = "RecordUse"
+        public static let target = "sejf.RecordUse"
+        public static func perform(_ s: SecretsService, _ r: RecordUseRequest, _ c: RequestContext) throws -> RecordUseResponse {
+            try s.recordUse(r, c)
+        }
+    }
+
+    public static let all: [any SecretsOperation.Type] = [RecordUse.self]
 }
 
 /// How the CLI reaches the operations: in-process (embedded) or over HTTP (remote).

@@ -71,4 +71,17 @@ public enum Action: String, Sendable, CaseIterable {
     case replicateSecretToRegions = "secretsmanager:ReplicateSecretToRegions"
     case removeRegionsFromReplication = "secretsmanager:RemoveRegionsFromReplication"
     case stopReplicationToReplica = "secretsmanager:StopReplicationToReplica"
+    /// `sejf render` used a secret version it read (see ``SejfOperations/RecordUse``).
+    case render = "sejf:Render"
+    /// `sejf run` put a secret version it read into a command's environment.
+    case run = "sejf:Run"
+
+    /// The action authorization decides on: using a value for `sejf render` or `sejf run` needs
+    /// exactly the permission to read it; every other action is its own.
+    public var authorizedAs: Action {
+        switch self {
+        case .render, .run: .getSecretValue
+        default: self
+        }
+    }
 }

@@ -63,7 +63,7 @@ public final class SecretsService: Sendable {
 
     func accessRequest(_ scope: RequestScope, _ secret: SecretFacts?, in reader: any SecretStoreReader) throws -> AccessRequest {
         AccessRequest(principal: scope.context.principal.name, account: try reader.accountId(), environment: scope.context.environment,
-                      action: scope.action.rawValue, secret: secret, sourceIp: scope.context.sourceAddress, now: clock())
+                      action: scope.action.authorizedAs.rawValue, secret: secret, sourceIp: scope.context.sourceAddress, now: clock())
     }
 
     /// What authorization sees of a stored secret.

@@ -367,3 +367,32 @@ public struct UpdateSecretVersionStageRequest: Codable, Sendable {
         self.MoveToVersionId = MoveToVersionId
     }
 }
+
+// MARK: - Sejf's own operations
+
+/// One secret version an app used, as `GetSecretValue` returned it.
+public struct UsedVersion: Codable, Sendable, Equatable {
+    public var ARN: String
+    public var VersionId: String
+
+    public init(ARN: String, VersionId: String) {
+        self.ARN = ARN
+        self.VersionId = VersionId
+    }
+}
+
+public struct RecordUseRequest: Codable, Sendable {
+    /// `sejf:Render` or `sejf:Run`.
+    public var Action: String
+    public var Uses: [UsedVersion]
+
+    public init(Action: String, Uses: [UsedVersion]) {
+        self.Action = Action
+        self.Uses = Uses
+    }
+}
+
+public struct RecordUseResponse: Codable, Sendable, Equatable {
+    /// The environment's checksum key, base64: `sejf.dev/checksum` is keyed with it.
+    public var ChecksumKey: String
+}

@@ -278,6 +278,13 @@ private struct Session: SecretStoreWriter {
                          arguments: [environment.rawValue]).map(keyRecord)
     }
 
+    func checksumKey(for environment: EnvironmentName) throws -> [UInt8] {
+        guard let record = try keys(of: environment).first else {
+            throw SejfError(.resourceNotFound, "Environment '\(environment)' has no key.")
+        }
+        return Hash.blake2b(Array("sejf.checksum-key.v1".utf8), key: try keyRing.key(for: record).bytes, length: 32)
+    }
+
     func secret(_ identifier: SecretIdentifier, in environment: EnvironmentName) throws -> SecretRecord? {
         let names = identifier.candidateNames
         let rows = try Row.fetchAll(db, sql: """

@@ -146,6 +146,10 @@ public protocol SecretStoreReader {
     func environment(_ name: EnvironmentName) throws -> EnvironmentRecord?
     /// The key records of an environment, active key first.
     func keys(of environment: EnvironmentName) throws -> [KeyRecord]
+    /// A 32-byte key for keyed checksums of an environment's values (`sejf.dev/checksum`),
+    /// derived from its active key-encryption key with keyed BLAKE2b, so a checksum published
+    /// where values are not (a pod annotation) cannot be used to guess them.
+    func checksumKey(for environment: EnvironmentName) throws -> [UInt8]
     /// The secret a `SecretId` names in an environment, including one scheduled for deletion.
     func secret(_ identifier: SecretIdentifier, in environment: EnvironmentName) throws -> SecretRecord?
     /// Every secret of an environment (including those scheduled for deletion), by name.

@@ -8,21 +8,52 @@ struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Compare two environments: missing keys, configuration side by side, secrets only as same/different.",
-        discussion: "Example: sejf diff --env staging --env prod. Secret values are compared in memory and never printed.")
+        discussion: """
+            Example: sejf diff --env staging --env prod. Secret values are compared in memory and never printed. \
+            With --app, only the secrets and configuration that app uses (in either environment's definition).
+            """)
 
     @OptionGroup var store: StoreOptions
 
     @Option(name: .long, help: "The two environments (give --env twice).")
     var env: [String] = []
 
+    @Option(name: .long, help: "Only the keys this app of environments/<env>.yaml uses.")
+    var app: String?
+
+    @OptionGroup var definitions: DefinitionsOption
+
     @Argument(help: "Only these keys (default: every key of either environment).")
     var keys: [String] = []
 
     func run() throws {
         guard env.count == 2 else { throw CommandLineFailure("give two environments: --env staging --env prod") }
-        let rows = try compare(store, env[0], env[1], keys: keys.isEmpty ? nil : keys)
+        var selected = keys.isEmpty ? nil : keys
+        if let app {
+            let used = try appKeys(app)
+            selected = selected.map { $0.filter(used.contains) } ?? used.sorted()
+        }
+        let rows = try compare(store, env[0], env[1], keys: selected)
         if store.output == .json { return try Output.json(rows) }
         printDiff(rows, env[0], env[1])
+    }
+}
+
+extension DiffCommand {
+    /// The keys `app` uses in either environment; an error when neither defines it.
+    func appKeys(_ app: String) throws -> Set<String> {
+        var keys = Set<String>()
+        var missing: [any Error] = []
+        for name in env {
+            let definition = try EnvironmentDefinition.load(environment: try EnvironmentName(name), directory: definitions.directory)
+            do {
+                keys.formUnion(try definition.app(named: app).secretNames)
+            } catch {
+                missing.append(error)
+            }
+        }
+        if missing.count == env.count, let first = missing.first { throw first }
+        return keys
     }
 }
 

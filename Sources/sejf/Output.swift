@@ -13,6 +13,11 @@ enum Output {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
+    /// A line for people on stderr, for progress beside a command's own output.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
     static func raw(_ data: Data) {
         FileHandle.standardOutput.write(data)
     }

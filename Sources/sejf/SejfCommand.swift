@@ -25,12 +25,8 @@ struct SejfCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as SejfError {
-            CommandLineText.fail("\(error.code.rawValue): \(error.message)")
-        } catch let error as CommandLineFailure {
-            CommandLineText.fail(error.message)
-        } catch let error as AWSWireError {
-            CommandLineText.fail("\(error.code): \(error.message)")
+        } catch let error where CommandLineText.describe(error) != nil {
+            CommandLineText.fail(CommandLineText.describe(error)!)
         } catch {
             exit(withError: error)
         }
@@ -44,6 +40,17 @@ struct CommandLineFailure: Error {
 }
 
 enum CommandLineText {
+    /// The one-line message of an error Sejf raised (`Code: message`); nil for the argument
+    /// parser's own errors, help and exit codes.
+    static func describe(_ error: any Error) -> String? {
+        switch error {
+        case let error as SejfError: "\(error.code.rawValue): \(error.message)"
+        case let error as CommandLineFailure: error.message
+        case let error as AWSWireError: "\(error.code): \(error.message)"
+        default: nil
+        }
+    }
+
     static func fail(_ message: String) -> Never {
         let line = "sejf: error: " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
         FileHandle.standardError.write(Data(line.utf8))

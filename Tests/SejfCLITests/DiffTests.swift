@@ -36,6 +36,20 @@ struct DiffTests {
         expectFailure(sandbox.sejf(["diff", "--env", "staging"]), mentioning: ["two environments"])
     }
 
+    @Test("diff --app compares only the keys that app uses")
+    func diffApp() throws {
+        let sandbox = try prepared()
+        try sandbox.put("api/django-secret-key", "staging-key", env: "staging")
+        let definitions = CLI.packageRoot + "/environments"
+        let json = sandbox.sejf(["diff", "--env", "staging", "--env", "prod", "--app", "api", "--definitions", definitions, "--output", "json"])
+        expectSuccess(json)
+        let diff = try rows(json)
+        #expect(Set(diff.keys) == ["api/debug", "api/django-secret-key"])  // api/hosts, db/password: not the app's
+        #expect(diff["api/django-secret-key"]?["status"] == "only-left")
+        expectFailure(sandbox.sejf(["diff", "--env", "staging", "--env", "prod", "--app", "nope", "--definitions", definitions]),
+                      mentioning: ["nope"])
+    }
+
     @Test("promote copies configuration, needs --secrets for secrets, and --dry-run changes nothing")
     func promote() throws {
         let sandbox = try prepared()

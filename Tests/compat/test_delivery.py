@@ -259,3 +259,35 @@ def test_run_watch_rejects_bad_timing(shop, args, message):
     result = sejf("run", "--env", "dev", "--app", "api", "--definitions", str(DEFINITIONS), "--watch", *args,
                   "--", "true", env=remote_env(shop), check=False)
     assert result.returncode != 0 and message in result.stderr
+
+
+AWKWARD = {
+    "PEM_KEY": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n",
+    "QUOTES": "it's \"quoted\" `cmd` \\ back\\slash",
+    "DOLLARS": "$HOME ${PATH} $(id) %s %n",
+    "UNICODE": "zażółć gęślą jaźń — 鍵 🔑",
+    "EMPTY": "",
+    "LARGE": "x" * 65_536,
+}
+
+
+def test_awkward_values_reach_the_command_exactly_through_run_and_env(shop, tmp_path):
+    """Every awkward value, embedded and remote, read back with `env -0` (NUL-separated, so
+    newlines survive)."""
+    definitions = tmp_path / "environments"
+    definitions.mkdir()
+    # AWS stores no empty SecretString, so the empty value is a field of a JSON secret.
+    variables = "\n".join(f"      {name}: {{ secret: awkward/{name.lower()} }}" for name in AWKWARD if name != "EMPTY")
+    variables += "\n      EMPTY: { secret: awkward/json, key: empty }"
+    (definitions / "dev.yaml").write_text(f"name: dev\nkubernetes:\n  namespace: awkward\napps:\n  odd:\n    env:\n{variables}\n")
+    client = make_client(shop)
+    for name, value in AWKWARD.items():
+        if name != "EMPTY":
+            client.create_secret(Name=f"awkward/{name.lower()}", SecretString=value)
+    client.create_secret(Name="awkward/json", SecretString=json.dumps({"empty": ""}))
+    args = ["run", "--env", "dev", "--app", "odd", "--definitions", str(definitions)]
+    command = ["--", "env", "-0"]
+    for result in (sejf(*args, *command, env=remote_env(shop)), sejf(*args, "--data", str(shop["data"]), *command, env=clean_env())):
+        seen = dict(entry.split("=", 1) for entry in result.stdout.split("\0") if entry)
+        for name, value in AWKWARD.items():
+            assert seen[name] == value, name

@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libsodium, through the system's pkg-config; used by SejfCrypto only.
@@ -49,13 +51,23 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Rotators for PostgreSQL credentials (single user, alternating users) over PostgresNIO.
+        .target(
+            name: "SejfPostgres",
+            dependencies: [
+                "SejfService", "SejfCore", "SejfCrypto",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The `sejf` command line.
         .executableTarget(
             name: "sejf",
             dependencies: [
-                "SejfService", "SejfAWS", "SejfServer", "Yams",
+                "SejfService", "SejfAWS", "SejfServer", "SejfPostgres", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +80,7 @@ let package = Package(
         .testTarget(name: "SejfServiceTests", dependencies: ["SejfService"]),
         .testTarget(name: "SejfRenderTests", dependencies: ["SejfRender"]),
         .testTarget(name: "SejfAWSTests", dependencies: ["SejfAWS", "SejfService", "SejfStore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SejfPostgresTests", dependencies: ["SejfPostgres", "SejfService", "SejfCore"]),
         .testTarget(name: "SejfCLITests", dependencies: ["sejf"]),
     ]
 )

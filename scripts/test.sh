@@ -19,8 +19,12 @@ PYTHON_TEST_TOOLS=(
     kubernetes-validate==1.37.0
 )
 
-sejf_step "System packages (${SEJF_SYSTEM_PACKAGES[*]})"
-sejf_ensure_system_packages "${SEJF_SYSTEM_PACKAGES[@]}"
+# PostgreSQL 15 for the rotation tests: each test starts its own private server (initdb in a
+# temporary directory, as the postgres user, on a free loopback port), so none is started here.
+TEST_SYSTEM_PACKAGES=(postgresql-15)
+
+sejf_step "System packages (${SEJF_SYSTEM_PACKAGES[*]} ${TEST_SYSTEM_PACKAGES[*]})"
+sejf_ensure_system_packages "${SEJF_SYSTEM_PACKAGES[@]}" "${TEST_SYSTEM_PACKAGES[@]}"
 
 sejf_step "Python test tools (pinned; pip does nothing when they are already installed)"
 PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check "${PYTHON_TEST_TOOLS[@]}"

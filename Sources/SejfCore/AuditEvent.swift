@@ -140,8 +140,18 @@ public enum AuditAction {
     public static let render = "sejf:Render"
     /// `sejf run`: a secret version handed to a command's environment (beside its read).
     public static let run = "sejf:Run"
+    /// The steps of AWS's rotation protocol, as rotation events name them.
+    public static let rotationSteps = ["createSecret", "setSecret", "testSecret", "finishSecret"]
+
+    /// One step of a rotation (`sejf:Rotation.setSecret`) or of a rollback (`sejf:Rollback.setSecret`).
+    public static func rotationStep(_ step: String, rollback: Bool) -> String {
+        (rollback ? "sejf:Rollback." : "sejf:Rotation.") + step
+    }
+
     /// Sejf's own actions, beside the Secrets Manager operations.
     public static let sejfActions = [authenticate, render, run]
+        + rotationSteps.map { rotationStep($0, rollback: false) }
+        + rotationSteps.dropFirst().map { rotationStep($0, rollback: true) }
 
     /// The actions that reveal a secret's value: what `who-read` and `stale` count. Every path
     /// that hands out a value (the AWS API, `sejf secret get`, `sejf run`, `sejf render`) records

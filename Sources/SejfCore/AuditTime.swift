@@ -172,7 +172,8 @@ public enum AuditTimeBound {
         return AuditTime(milliseconds: bound)
     }
 
-    static func parseDuration(_ text: String) throws -> Int64 {
+    /// A duration such as `7d` or `1d12h`, in milliseconds.
+    public static func parseDuration(_ text: String) throws -> Int64 {
         var scanner = AuditTextScanner(text)
         var total: Int64 = 0
         var nextUnit = 0  // units must come largest first, each at most once

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import NIOCore
 import SejfAWS
 import SejfService
@@ -51,9 +52,12 @@ public struct SejfRequestContext: Hummingbird.RequestContext, RemoteAddressReque
 /// `GET /healthz`. Graceful shutdown on SIGTERM/SIGINT comes from swift-service-lifecycle.
 public enum SejfHTTPServer {
     /// Builds the application.
-    /// - Parameter onListening: called with the bound port once the server accepts connections.
+    /// - Parameters:
+    ///   - services: background services run beside the server and stopped with it (the
+    ///     rotation scheduler).
+    ///   - onListening: called with the bound port once the server accepts connections.
     public static func application(
-        handler: AWSProtocolHandler, configuration: ServerConfiguration, logger: Logger,
+        handler: AWSProtocolHandler, configuration: ServerConfiguration, logger: Logger, services: [any Service] = [],
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: SejfRequestContext.self)
@@ -65,6 +69,7 @@ public enum SejfHTTPServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sejf"),
+            services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

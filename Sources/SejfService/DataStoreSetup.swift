@@ -86,11 +86,12 @@ public enum DataStoreSetup {
     /// Opens an initialised data directory.
     /// - Throws: `InvalidRequestException` (with the fix) when `sejf init` has not run there.
     public static func open(_ directory: DataDirectory, variables: [String: String] = ProcessInfo.processInfo.environment,
-                            clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws -> SecretsService {
+                            clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                            rotators: RotatorCatalog = RotatorCatalog()) throws -> SecretsService {
         guard directory.isInitialised else {
             throw SejfError(.invalidRequest, "No Sejf data in \(directory.path): run `sejf init` first (or set --data / SEJF_DATA).")
         }
         let store = try SQLiteSecretStore(path: directory.databasePath, keyRing: KeyRing(directory: directory, variables: variables))
-        return SecretsService(store: store, clock: clock)
+        return SecretsService(store: store, clock: clock, rotators: rotators)
     }
 }

@@ -18,6 +18,13 @@ import Yams
 ///           DEBUG:        { config: api/debug }
 ///           DATABASE_URL: { template: "postgres://{{db/credentials.username}}:{{db/credentials.password}}@{{db/credentials.host}}/shop" }
 ///
+/// Rotation hooks (optional) are commands the operator allows `sejf:hook:<name>` rotators to
+/// run in this environment, each an argument list with an absolute path (no shell):
+///
+///     rotation:
+///       hooks:
+///         reload-pgbouncer: [/usr/local/bin/rotate-pgbouncer, --config, /etc/pgbouncer.ini]
+///
 /// `apps` is optional. See ``AppDefinition`` for the rules an app must follow and ``AppTemplate``
 /// for templates.
 public struct EnvironmentDefinition: Sendable, Equatable {
@@ -26,15 +33,19 @@ public struct EnvironmentDefinition: Sendable, Equatable {
     public var namespace: String
     /// The apps, in file order.
     public var apps: [AppDefinition]
+    /// Rotation hooks by name: the command and its arguments.
+    public var rotationHooks: [String: [String]]
 
     /// Where definitions live unless the caller says otherwise: `./environments`.
     public static let defaultDirectory = "environments"
 
-    public init(name: EnvironmentName, description: String, namespace: String, apps: [AppDefinition] = []) {
+    public init(name: EnvironmentName, description: String, namespace: String, apps: [AppDefinition] = [],
+                rotationHooks: [String: [String]] = [:]) {
         self.name = name
         self.description = description
         self.namespace = namespace
         self.apps = apps
+        self.rotationHooks = rotationHooks
     }
 
     /// The app called `name`.
@@ -59,7 +70,7 @@ public struct EnvironmentDefinition: Sendable, Equatable {
             throw fail("", "not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
         }
         guard let root = node?.mapping else { throw fail("", "must be a mapping with name, description and kubernetes") }
-        try rejectUnknown(root, allowed: ["name", "description", "kubernetes", "apps"], prefix: "", fail)
+        try rejectUnknown(root, allowed: ["name", "description", "kubernetes", "apps", "rotation"], prefix: "", fail)
         guard let nameNode = root["name"] else { throw fail("name", "is required") }
         guard let nameText = string(nameNode), let name = try? EnvironmentName(nameText) else {
             throw fail("name", "must be 1-32 lower-case letters, digits or '-', starting with a letter")
@@ -83,7 +94,33 @@ public struct EnvironmentDefinition: Sendable, Equatable {
         if let node = root["apps"] {
             apps = try parseApps(node, fail)
         }
-        return EnvironmentDefinition(name: name, description: description, namespace: namespace, apps: apps)
+        let hooks = try root["rotation"].map { try parseRotation($0, fail) } ?? [:]
+        return EnvironmentDefinition(name: name, description: description, namespace: namespace, apps: apps, rotationHooks: hooks)
+    }
+
+    /// `rotation: {hooks: {name: [/absolute/command, args…]}}`.
+    private static func parseRotation(_ node: Node, _ fail: (String, String) -> SejfError) throws -> [String: [String]] {
+        guard let rotation = node.mapping else { throw fail("rotation", "must be a mapping with hooks") }
+        try rejectUnknown(rotation, allowed: ["hooks"], prefix: "rotation.", fail)
+        guard let hooksNode = rotation["hooks"] else { return [:] }
+        guard let hooks = hooksNode.mapping else { throw fail("rotation.hooks", "must be a mapping of hook names to commands") }
+        var result: [String: [String]] = [:]
+        for (key, value) in hooks {
+            guard let name = string(key), isDNSLabel(name) else {
+                throw fail("rotation.hooks", "hook names are at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit")
+            }
+            let field = "rotation.hooks.\(name)"
+            guard let items = value.sequence, !items.isEmpty else { throw fail(field, "must be a non-empty list: [/absolute/command, args…]") }
+            let command = try items.map { item -> String in
+                guard let text = string(item), !text.isEmpty, text.count <= 4096, !text.contains("\u{0}") else {
+                    throw fail(field, "each item must be a non-empty string")
+                }
+                return text
+            }
+            guard command[0].hasPrefix("/") else { throw fail(field, "the command must be an absolute path (no PATH lookup, no shell)") }
+            result[name] = command
+        }
+        return result
     }
 
     /// Loads every `*.yaml` in `directory`, sorted by name.

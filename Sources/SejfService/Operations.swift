@@ -212,7 +212,17 @@ public enum SejfOperations {
         }
     }
 
-    public static let all: [any SecretsOperation.Type] = [RecordUse.self]
+    /// `sejf rollback`: makes `AWSPREVIOUS` current again through the rotator (see
+    /// ``SecretsService/rollbackSecret(_:_:)``).
+    public enum RollbackSecret: SecretsOperation {
+        public static let name = "RollbackSecret"
+        public static let target = "sejf.RollbackSecret"
+        public static func perform(_ s: SecretsService, _ r: SecretIdRequest, _ c: RequestContext) throws -> RotationResponse {
+            try s.rollbackSecret(r, c)
+        }
+    }
+
+    public static let all: [any SecretsOperation.Type] = [RecordUse.self, RollbackSecret.self]
 }
 
 /// How the CLI reaches the operations: in-process (embedded) or over HTTP (remote).

@@ -62,7 +62,7 @@ extension SecretsService {
                 let labels = try reader.versions(of: secret)
                 let replicas = try replicationStatus(of: secret, in: reader)
                 let rotation = secret.rotation
-                return DescribeSecretResponse(
+                var response = DescribeSecretResponse(
                     ARN: secret.arn.description, Name: secret.name, Description: secret.description, KmsKeyId: secret.kmsKeyId,
                     LastChangedDate: secret.lastChangedAt, LastAccessedDate: secret.lastAccessedAt,
                     DeletedDate: secret.deletion?.deletedAt, Tags: secret.tags.isEmpty ? nil : secret.tags,
@@ -71,6 +71,8 @@ extension SecretsService {
                     RotationEnabled: rotation.enabled, RotationLambdaARN: rotation.rotatorARN,
                     RotationRules: rotation.rulesJSON.flatMap(Self.decodeRules), LastRotatedDate: rotation.lastRotatedAt,
                     NextRotationDate: rotation.nextRotationAt, ReplicationStatus: replicas.isEmpty ? nil : replicas)
+                response.SejfRotation = try reader.rotationProgress(of: secret).map(RotationStatus.init)
+                return response
             }
         }
     }

@@ -149,11 +149,17 @@ public struct BatchGetSecretValueResponse: Codable, Sendable, Equatable {
 }
 
 extension SecretsService {
-    /// `RotateSecret`: validates and stores the rotator and schedule and turns rotation on.
-    /// The rotation itself (the four steps) is run by the rotation engine, not by this call.
+    /// `RotateSecret`: stores the rotator and schedule when given (turning rotation on), then,
+    /// unless `RotateImmediately` is false, runs the rotation now, to the end: the answer's
+    /// `VersionId` is the new `AWSCURRENT`. Unlike AWS, which starts its Lambda and answers at once,
+    /// Sejf answers when the rotation has finished, or with the error that stopped it (the labels
+    /// unchanged; the next attempt resumes at that step). A rotation in progress is resumed.
     public func rotateSecret(_ request: RotateSecretRequest, _ context: RequestContext) throws -> RotationResponse {
         try Self.validate(token: request.ClientRequestToken)
-        if let arn = request.RotationLambdaARN { try RotationRules.validate(rotationLambdaARN: arn) }
+        if let arn = request.RotationLambdaARN {
+            try RotationRules.validate(rotationLambdaARN: arn)
+            _ = try rotators.rotator(named: arn, in: context.environment)
+        }
         for item in request.ExternalSecretRotationMetadata ?? [] {
             try SejfError.checkLength("externalSecretRotationMetadata.member.key", item.Key?.count ?? 0, min: 1, max: 256)
             try SejfError.checkLength("externalSecretRotationMetadata.member.value", item.Value?.count ?? 0, min: 1, max: 2048)
@@ -162,28 +168,35 @@ extension SecretsService {
             try SejfError.checkLength("externalSecretRotationRoleArn", role.count, min: 20, max: 2048)
         }
         let schedule = try request.RotationRules.map { try $0.schedule() }
-        return try perform(.rotateSecret, context) { scope in
+        let configured = try perform(.rotateSecret, context) { scope in
             try changeSecret(request.SecretId, scope) { writer, secret in
                 guard let rotator = request.RotationLambdaARN ?? secret.rotation.rotatorARN else {
                     throw SejfError(.invalidRequest,
                         "No Lambda rotation function ARN is associated with this secret; give RotationLambdaARN.")
                 }
-                guard let rules = request.RotationRules ?? secret.rotation.rulesJSON.flatMap(Self.decodeRules) else {
+                if let rules = request.RotationRules ?? secret.rotation.rulesJSON.flatMap(Self.decodeRules) {
+                    let activeSchedule = try schedule ?? rules.schedule()
+                    secret.rotation.enabled = true
+                    secret.rotation.rulesJSON = Self.encodeRules(rules)
+                    secret.rotation.nextRotationAt = activeSchedule.nextRotation(after: secret.rotation.lastRotatedAt ?? clock())
+                } else if request.RotateImmediately == false {
                     throw SejfError(.invalidParameter, "RotationRules are required the first time rotation is configured.")
                 }
-                let activeSchedule = try schedule ?? rules.schedule()
-                secret.rotation.enabled = true
                 secret.rotation.rotatorARN = rotator
-                secret.rotation.rulesJSON = Self.encodeRules(rules)
-                secret.rotation.nextRotationAt = activeSchedule.nextRotation(after: secret.rotation.lastRotatedAt ?? clock())
                 secret.lastChangedAt = clock()
                 try writer.updateSecret(secret)
-                return RotationResponse(ARN: secret.arn.description, Name: secret.name, VersionId: nil)
+                return SecretReference(ARN: secret.arn.description, Name: secret.name)
             }
         }
+        guard request.RotateImmediately ?? true else {
+            return RotationResponse(ARN: configured.ARN, Name: configured.Name, VersionId: nil)
+        }
+        let result = try runRotation(configured.ARN, token: request.ClientRequestToken, kind: .rotate, context: context)
+        return RotationResponse(ARN: result.ARN, Name: result.Name, VersionId: result.VersionId)
     }
 
-    /// `CancelRotateSecret`: turns automatic rotation off (the rotator and rules are kept).
+    /// `CancelRotateSecret`: turns automatic rotation off (the rotator and rules are kept) and
+    /// abandons a rotation that has not finished.
     public func cancelRotateSecret(_ request: SecretIdRequest, _ context: RequestContext) throws -> RotationResponse {
         try perform(.cancelRotateSecret, context) { scope in
             try changeSecret(request.SecretId, scope) { writer, secret in
@@ -195,6 +208,7 @@ extension SecretsService {
                 secret.rotation.nextRotationAt = nil
                 secret.lastChangedAt = clock()
                 try writer.updateSecret(secret)
+                try writer.saveRotationProgress(nil, of: secret)  // an unfinished rotation is abandoned; AWSPENDING stays, as in AWS
                 let pending = try writer.versions(of: secret).version(withStage: StagingLabels.pending)
                 return RotationResponse(ARN: secret.arn.description, Name: secret.name, VersionId: pending?.id)
             }

@@ -12,13 +12,18 @@ public final class SecretsService: Sendable {
     let store: any SecretStore
     let clock: @Sendable () -> Double
     let audit: AuditTrail
+    /// The rotators `RotationLambdaARN` may name.
+    let rotators: RotatorCatalog
 
     /// - Parameters:
     ///   - store: where secrets live.
     ///   - clock: seconds since 1970 (injectable so tests can move time).
-    public init(store: any SecretStore, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    ///   - rotators: the rotators beyond `sejf:random` (PostgreSQL, hooks).
+    public init(store: any SecretStore, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                rotators: RotatorCatalog = RotatorCatalog()) {
         self.store = store
         self.clock = clock
+        self.rotators = rotators
         self.audit = AuditTrail(store: store)
     }
 

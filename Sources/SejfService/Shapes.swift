@@ -168,6 +168,9 @@ public struct DescribeSecretResponse: Codable, Sendable, Equatable {
     public var LastRotatedDate: Double?
     public var NextRotationDate: Double?
     public var ReplicationStatus: [ReplicationStatus]?
+    /// Sejf's addition: the rotation in progress or stopped by an error. AWS clients ignore
+    /// members their model does not have.
+    public var SejfRotation: RotationStatus?
 
     public init(ARN: String, Name: String, Description: String? = nil, KmsKeyId: String? = nil, LastChangedDate: Double? = nil, LastAccessedDate: Double? = nil, DeletedDate: Double? = nil, Tags: [Tag]? = nil, VersionIdsToStages: [String: [String]]? = nil, CreatedDate: Double? = nil, PrimaryRegion: String? = nil,
                 RotationEnabled: Bool? = nil, RotationLambdaARN: String? = nil, RotationRules: RotationRulesShape? = nil,
@@ -395,4 +398,22 @@ public struct RecordUseRequest: Codable, Sendable {
 public struct RecordUseResponse: Codable, Sendable, Equatable {
     /// The environment's checksum key, base64: `sejf.dev/checksum` is keyed with it.
     public var ChecksumKey: String
+}
+
+/// A rotation that has not finished, as DescribeSecret shows it (`SejfRotation`).
+public struct RotationStatus: Codable, Sendable, Equatable {
+    /// `rotate` or `rollback`.
+    public var Kind: String
+    /// The pending version (for a rollback, the version being restored).
+    public var VersionId: String
+    /// The step the next attempt runs.
+    public var NextStep: String
+    public var Rotator: String
+    public var StartedBy: String
+    public var StartedDate: Double
+    /// The last failure (never a value), how many attempts failed in a row, and when the
+    /// scheduler tries again.
+    public var LastError: String?
+    public var Failures: Int
+    public var RetryDate: Double?
 }

@@ -278,6 +278,26 @@ private struct Session: SecretStoreWriter {
                          arguments: [environment.rawValue]).map(keyRecord)
     }
 
+    func rotationProgress(of secret: SecretRecord) throws -> RotationProgress? {
+        try Row.fetchOne(db, sql: "SELECT * FROM rotations WHERE secret_id = ?", arguments: [secret.rowId]).map { row in
+            RotationProgress(token: row["token"], kind: RotationProgress.Kind(rawValue: row["kind"]) ?? .rotate, step: row["step"],
+                             rotator: row["rotator"], principal: row["principal"], startedAt: row["started_at"],
+                             lastError: row["last_error"], failures: row["failures"], retryAt: row["retry_at"],
+                             holder: row["holder"], leaseUntil: row["lease_until"])
+        }
+    }
+
+    func secretsDueForRotation(by time: Double) throws -> [SecretRecord] {
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT s.id FROM secrets s LEFT JOIN rotations r ON r.secret_id = s.id
+            WHERE s.deleted_at IS NULL AND s.primary_id IS NULL AND (
+                (r.secret_id IS NULL AND s.rotation_enabled = 1 AND s.next_rotation_at <= ?)
+                OR (r.secret_id IS NOT NULL AND coalesce(r.retry_at, 0) <= ?))
+            ORDER BY coalesce(r.retry_at, s.next_rotation_at), s.id
+            """, arguments: [time, time])
+        return try ids.compactMap { try secret(rowId: $0) }
+    }
+
     func checksumKey(for environment: EnvironmentName) throws -> [UInt8] {
         guard let record = try keys(of: environment).first else {
             throw SejfError(.resourceNotFound, "Environment '\(environment)' has no key.")
@@ -536,6 +556,19 @@ private struct Session: SecretStoreWriter {
                                arguments: [secret.rowId, label, version.id, position])
             }
         }
+    }
+
+    func saveRotationProgress(_ progress: RotationProgress?, of secret: SecretRecord) throws {
+        guard let progress else {
+            return try db.execute(sql: "DELETE FROM rotations WHERE secret_id = ?", arguments: [secret.rowId])
+        }
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO rotations (secret_id, token, kind, step, rotator, principal, started_at, last_error, failures,
+                                              retry_at, holder, lease_until)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [secret.rowId, progress.token, progress.kind.rawValue, progress.step, progress.rotator, progress.principal,
+                             progress.startedAt, progress.lastError, progress.failures, progress.retryAt, progress.holder,
+                             progress.leaseUntil])
     }
 
     func purgeSecret(_ secret: SecretRecord) throws {

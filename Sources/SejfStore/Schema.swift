@@ -191,6 +191,32 @@ enum Schema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v5: rotations in progress") { db in
+            try db.execute(sql: """
+                -- A rotation that has started and not finished: the step to run next, so a rotation
+                -- interrupted at any step resumes there; its last error and when to retry.
+                CREATE TABLE rotations (
+                    secret_id INTEGER PRIMARY KEY REFERENCES secrets(id) ON DELETE CASCADE,
+                    token TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('rotate', 'rollback')),
+                    step TEXT NOT NULL CHECK (step IN ('createSecret', 'setSecret', 'testSecret', 'finishSecret')),
+                    rotator TEXT NOT NULL,
+                    principal TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    last_error TEXT,
+                    failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+                    retry_at REAL,
+                    holder TEXT,
+                    lease_until REAL
+                ) STRICT;
+                CREATE INDEX secrets_next_rotation ON secrets (next_rotation_at) WHERE rotation_enabled = 1;
+
+                -- Who scheduled rotations run as. No access key, no binding: it may read a master
+                -- secret only once an operator binds it to a role that allows that.
+                INSERT OR IGNORE INTO principals (name, description, created_at)
+                VALUES ('sejf-scheduler', 'Scheduled rotations in sejf server (no access keys)', unixepoch('now'));
+                """)
+        }
         return migrator
     }
 }

@@ -58,6 +58,45 @@ public struct RotationSettings: Equatable, Sendable {
     }
 }
 
+/// A rotation that has started and not finished, as persisted between its steps.
+public struct RotationProgress: Equatable, Sendable {
+    public enum Kind: String, Sendable { case rotate, rollback }
+
+    /// The pending version's id (for a rollback: the version being restored).
+    public var token: String
+    public var kind: Kind
+    /// The step to run next: `createSecret`, `setSecret`, `testSecret` or `finishSecret`.
+    public var step: String
+    public var rotator: String
+    /// Who started it.
+    public var principal: String
+    public var startedAt: Double
+    /// The last failure's message (never a value), and how many attempts failed in a row.
+    public var lastError: String?
+    public var failures: Int
+    /// When the scheduler may try again after a failure.
+    public var retryAt: Double?
+    /// The process running it now (`host:pid`) and until when its claim holds; a claim whose
+    /// process is gone or whose time has passed may be taken over.
+    public var holder: String?
+    public var leaseUntil: Double?
+
+    public init(token: String, kind: Kind, step: String, rotator: String, principal: String, startedAt: Double,
+                lastError: String? = nil, failures: Int = 0, retryAt: Double? = nil, holder: String? = nil, leaseUntil: Double? = nil) {
+        self.holder = holder
+        self.leaseUntil = leaseUntil
+        self.token = token
+        self.kind = kind
+        self.step = step
+        self.rotator = rotator
+        self.principal = principal
+        self.startedAt = startedAt
+        self.lastError = lastError
+        self.failures = failures
+        self.retryAt = retryAt
+    }
+}
+
 /// What a new secret starts with.
 public struct NewSecret: Sendable {
     public var arn: SecretARN
@@ -156,6 +195,11 @@ public protocol SecretStoreReader {
     func secrets(in environment: EnvironmentName) throws -> [SecretRecord]
     /// The secret stored in a row (to find a replica's primary).
     func secret(rowId: Int64) throws -> SecretRecord?
+    /// The rotation in progress on a secret, if any.
+    func rotationProgress(of secret: SecretRecord) throws -> RotationProgress?
+    /// Secrets (of every environment, not scheduled for deletion, not replicas) whose rotation
+    /// is due by `time`, or whose interrupted rotation may be retried by then, oldest first.
+    func secretsDueForRotation(by time: Double) throws -> [SecretRecord]
     /// The replicas of a primary secret, by environment.
     func replicas(of secret: SecretRecord) throws -> [SecretRecord]
     /// The secret's versions and their staging labels.
@@ -196,6 +240,8 @@ public protocol SecretStoreWriter: SecretStoreReader {
     func saveVersions(_ labels: StagingLabels, of secret: SecretRecord) throws
     /// Removes a secret and all its versions for good.
     func purgeSecret(_ secret: SecretRecord) throws
+    /// Records (or replaces) the rotation in progress on a secret; `nil` clears it.
+    func saveRotationProgress(_ progress: RotationProgress?, of secret: SecretRecord) throws
     /// Purges every secret whose recovery window ended before `now`; returns how many.
     func purgeExpiredSecrets(now: Double) throws -> Int
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SejfAWS
 import SejfCore
+import SejfPostgres
 import SejfService
 import SejfStore
 
@@ -25,7 +26,17 @@ struct StoreOptions: ParsableArguments {
                              keyDirectory: keyDirectory ?? variables["SEJF_KEY_DIR"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
-    func openService() throws -> SecretsService { try DataStoreSetup.open(directory) }
+    /// The embedded service, with the rotators: `sejf:random`, PostgreSQL's, and the hooks
+    /// declared in the environment definitions of `definitions`.
+    func openService(definitions: String = DefinitionsOption.directory()) throws -> SecretsService {
+        try DataStoreSetup.open(directory, rotators: RotatorCatalog(named: PostgresRotators.all) { environment, name in
+            do {
+                return try EnvironmentDefinition.load(environment: environment, directory: definitions).rotationHooks[name]
+            } catch let error as SejfError where error.code == .resourceNotFound {
+                return nil  // no definition file: no hooks
+            }
+        })
+    }
 
     /// The secrets API for one environment: remote when an endpoint is set, else embedded.
     func api(_ environment: EnvironmentOption) throws -> any SecretsAPI {

@@ -11,7 +11,10 @@ struct DefinitionsOption: ParsableArguments {
     var path: String?
 
     /// `--definitions`, else `$SEJF_DEFINITIONS`, else `./environments`.
-    var directory: String {
+    var directory: String { Self.directory(path) }
+
+    /// `path`, else `$SEJF_DEFINITIONS`, else `./environments`.
+    static func directory(_ path: String? = nil) -> String {
         path ?? ProcessInfo.processInfo.environment["SEJF_DEFINITIONS"].flatMap { $0.isEmpty ? nil : $0 }
             ?? EnvironmentDefinition.defaultDirectory
     }

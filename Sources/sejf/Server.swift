@@ -26,6 +26,17 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest request body accepted, in bytes.")
     var maxBody: Int = 1 << 20
 
+    @Option(name: .customLong("rotation-check"), help: ArgumentHelp("Seconds between the scheduler's checks for due rotations (0 turns scheduled rotation off).", valueName: "seconds"))
+    var rotationCheck: Double = 60
+
+    @OptionGroup var definitions: DefinitionsOption
+
+    func validate() throws {
+        guard rotationCheck == 0 || (1...86_400).contains(rotationCheck) else {
+            throw ValidationError("--rotation-check must be 0 (off) or between 1 and 86400 seconds")
+        }
+    }
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw CommandLineFailure("unknown --log-level \(logLevel)") }
         let (host, port): (String, Int)
@@ -34,12 +45,13 @@ struct Server: AsyncParsableCommand {
         } catch {
             throw CommandLineFailure("\(error)")
         }
-        let service = try store.openService()
+        let service = try store.openService(definitions: definitions.directory)
         var logger = Logger(label: "sejf")
         logger.logLevel = level
         let handler = AWSProtocolHandler(service: service, authenticator: try SigV4Authenticator(service: service))
         let application = SejfHTTPServer.application(
             handler: handler, configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody), logger: logger,
+            services: rotationCheck > 0 ? [RotationSchedulerService(service: service, interval: rotationCheck, logger: logger)] : [],
             onListening: { bound in
                 Output.line("sejf server listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound) (data \(store.directory.path))")
             })

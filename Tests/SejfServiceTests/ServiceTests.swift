@@ -21,13 +21,13 @@ final class ServiceFixture: Sendable {
     let dev = RequestContext.localOperator(environment: try! EnvironmentName("dev"))
     let prod = RequestContext.localOperator(environment: try! EnvironmentName("prod"))
 
-    init() throws {
+    init(rotators: RotatorCatalog = RotatorCatalog()) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("sejf-svc-\(UUID().uuidString)").path
         let directory = DataDirectory(path: root)
         _ = try DataStoreSetup.initialise(directory, environments: try ["dev", "prod"].map { .named(try EnvironmentName($0)) },
                                           kdf: .interactive, variables: [:])
         let clock = self.clock
-        service = try DataStoreSetup.open(directory, variables: [:], clock: { clock.now })
+        service = try DataStoreSetup.open(directory, variables: [:], clock: { clock.now }, rotators: rotators)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }

@@ -111,7 +111,8 @@ import SejfCrypto
             try w.insertPrincipal(PrincipalRecord(name: "admin", description: "the admin", createdAt: 0))
             try w.insertPrincipal(PrincipalRecord(name: "api", description: "", createdAt: 1))
         }
-        #expect(try store.read { try $0.principals() }.map(\.name) == ["admin", "api"])
+        // `sejf-scheduler` comes with the schema: scheduled rotations run as it.
+        #expect(try store.read { try $0.principals() }.map(\.name) == ["admin", "api", "sejf-scheduler"])
         #expect(try store.read { try $0.principal(named: "admin") }?.description == "the admin")
         let secret = SecureBytes(copying: Array("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".utf8))
         let key = AccessKeyRecord(id: "AKIAEXAMPLE000000001", principal: "api", status: .active, createdAt: 2)

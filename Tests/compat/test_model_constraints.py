@@ -68,7 +68,7 @@ MUTATING = {"CreateSecret", "PutSecretValue", "UpdateSecret", "UpdateSecretVersi
             "TagResource", "UntagResource", "RotateSecret", "CancelRotateSecret", "PutResourcePolicy",
             "DeleteResourcePolicy", "ReplicateSecretToRegions", "RemoveRegionsFromReplication", "StopReplicationToReplica"}
 
-LAMBDA_ARN = "arn:aws:lambda:dev:123456789012:function:rotator"
+LAMBDA_ARN = "sejf:random"  # a rotator Sejf knows: Lambda ARNs are refused (no Lambda runs here)
 ROLE_ARN = "arn:aws:iam::123456789012:role/rotation"
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/api"},

@@ -19,6 +19,15 @@ extension SecretCommand {
             for (id, stages) in (d.VersionIdsToStages ?? [:]).sorted(by: { $0.key < $1.key }) {
                 rows.append(["Version", "\(id)  \(stages.joined(separator: ","))"])
             }
+            if let rotator = d.RotationLambdaARN {
+                rows.append(["Rotation", "\(d.RotationEnabled == true ? "on" : "off"), rotator \(rotator)"])
+                rows.append(["Last rotated", Output.date(d.LastRotatedDate)])
+                rows.append(["Next rotation", Output.date(d.NextRotationDate)])
+            }
+            if let r = d.SejfRotation {
+                rows.append(["Unfinished", "\(r.Kind) of version \(r.VersionId) by \(r.StartedBy), next step \(r.NextStep)"])
+                if let error = r.LastError { rows.append(["Last error", "\(error) (\(r.Failures) failed attempts; retry \(Output.date(r.RetryDate)))"]) }
+            }
             for row in rows { Output.line("\(row[0]):".padding(toLength: 15, withPad: " ", startingAt: 0) + row[1]) }
         }
     }

@@ -7,7 +7,7 @@ struct SecretCommand: ParsableCommand {
         commandName: "secret",
         abstract: "Create, read, change and delete secrets.",
         subcommands: [Create.self, Put.self, Get.self, Describe.self, List.self, Versions.self, Update.self,
-                      Delete.self, Restore.self, TagCommand.self, Untag.self, Label.self])
+                      Delete.self, Restore.self, TagCommand.self, Untag.self, Label.self, Rotation.self])
 }
 
 /// The options of a command on one named secret.

@@ -5,7 +5,6 @@ server's own `sejf:Render`/`sejf:Run` audit events (the `sejf.RecordUse` operati
 A fresh data directory and server of its own, seeded with the values the shipped `api` app of
 `environments/dev.yaml` needs."""
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -3,12 +3,10 @@
 rollback, a rotation killed mid-way and resumed, the release workflow (`sejf rotate --due-within`)
 and the bad inputs that must leave AWSCURRENT alone."""
 import json
-import os
 import signal
+import sqlite3
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -239,3 +237,28 @@ def test_boto3_rotate_secret_against_the_server(world):
         assert client.get_secret_value(SecretId="api/token")["VersionId"] == response["VersionId"]
     finally:
         assert server.stop() == 0
+
+
+def test_the_server_scheduler_rotates_a_due_secret(world):
+    """`sejf server --rotation-check 1` rotates a secret once its NextRotationDate has passed (set
+    in the past directly in the database, since the schedule's earliest is hours away)."""
+    sejf(world, "secret", "create", "api/scheduled", "--value", "before")
+    sejf(world, "secret", "rotation", "set", "api/scheduled", "--rotator", "sejf:random", "--days", "1", "--no-rotate-now")
+    with sqlite3.connect(world["data"] / "sejf.db") as db:
+        db.execute("UPDATE secrets SET next_rotation_at = 0 WHERE name = 'api/scheduled'")
+    env = clean_env(SEJF_DEFINITIONS=str(world["tmp"] / "environments"))
+    process = subprocess.Popen([str(SEJF), "server", "--data", str(world["data"]), "--listen", "127.0.0.1:0",
+                                "--rotation-check", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while value(world, "api/scheduled") == "before":
+            assert time.monotonic() < deadline and process.poll() is None, "the scheduler did not rotate the secret"
+            time.sleep(0.2)
+        d = describe(world, "api/scheduled")
+        assert d["NextRotationDate"] > time.time() and d["LastRotatedDate"] <= time.time()
+        events = sejf(world, "audit", "export", "--format", "jsonl", "--action", "sejf:Rotation.finishSecret").stdout.splitlines()
+        assert json.loads(events[-1])["principal"] == "sejf-scheduler"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    assert "rotated" in process.stderr.read() + process.stdout.read()

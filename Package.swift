@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libsodium, through the system's pkg-config; used by SejfCrypto only.
@@ -36,22 +38,29 @@ let package = Package(
         // The operations, shared by the server and the embedded CLI.
         .target(
             name: "SejfService",
-            dependencies: ["SejfCore", "SejfStore", "SejfRender", "Yams"]
+            dependencies: ["SejfCore", "SejfStore", "SejfRender", "Yams", .product(name: "Metrics", package: "swift-metrics")]
         ),
         // Pure formatting of resolved values: Kubernetes Secret/ConfigMap YAML, dotenv, Docker
         // env-file, shell, JSON. Reads nothing itself: the service resolves and audits.
         .target(name: "SejfRender", dependencies: ["SejfCrypto", "Yams"]),
         // The AWS JSON 1.1 protocol: operation dispatch, shapes on the wire, errors, SigV4.
-        .target(name: "SejfAWS", dependencies: ["SejfService", "SejfCore", "SejfCrypto"]),
+        .target(
+            name: "SejfAWS",
+            dependencies: ["SejfService", "SejfCore", "SejfCrypto", .product(name: "Metrics", package: "swift-metrics")]
+        ),
         // The HTTP server (Hummingbird 2) in front of SejfAWS.
         .target(
             name: "SejfServer",
             dependencies: [
                 "SejfAWS", "SejfService",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Rotators for PostgreSQL credentials (single user, alternating users) over PostgresNIO.

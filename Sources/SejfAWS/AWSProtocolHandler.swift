@@ -26,6 +26,8 @@ public struct AWSHTTPResponse: Sendable {
     /// For logs and metrics: the operation, and the AWS error code when it failed.
     public var operation: String?
     public var errorCode: String?
+    /// For logs: the authenticated principal, once known.
+    public var principal: String?
     /// For the server's log only: an internal error's detail.
     public var errorDetail: String?
 }
@@ -103,22 +105,23 @@ public struct AWSProtocolHandler: Sendable {
     /// Handles one request; never throws: every failure becomes an AWS error response.
     public func handle(_ request: AWSHTTPRequest, requestId: String) -> AWSHTTPResponse {
         var operationName: String?
+        var principal: String?
         do {
             let operation = try resolveOperation(request)
             operationName = operation.name
             let caller = try authenticator.authenticate(request, requestId: requestId, now: clock())
+            principal = caller.principal.name
             let context = RequestContext(
                 environment: try EnvironmentName(caller.region), principal: caller.principal, accessKeyId: caller.accessKeyId,
                 sourceAddress: request.sourceAddress, userAgent: request.values(of: "User-Agent").first ?? "", requestId: requestId)
             let body = try Self.run(operation, service: service, body: request.sigV4.body, context: context)
-            return AWSHTTPResponse(status: 200, headers: Self.headers(requestId), body: body, operation: operationName)
-        } catch let error as AWSWireError {
-            return Self.errorResponse(error, requestId: requestId, operation: operationName)
-        } catch let error as SejfError {
-            return Self.errorResponse(AWSWireError(error), requestId: requestId, operation: operationName)
+            return AWSHTTPResponse(status: 200, headers: Self.headers(requestId), body: body, operation: operationName, principal: principal)
         } catch {
-            return Self.errorResponse(AWSWireError(code: "InternalServiceError", message: "An internal error occurred.", status: 500),
-                                      requestId: requestId, operation: operationName)
+            let wire = (error as? AWSWireError) ?? (error as? SejfError).map(AWSWireError.init)
+                ?? AWSWireError(code: "InternalServiceError", message: "An internal error occurred.", status: 500)
+            var response = Self.errorResponse(wire, requestId: requestId, operation: operationName)
+            response.principal = principal
+            return response
         }
     }
 

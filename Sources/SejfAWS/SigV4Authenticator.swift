@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import SejfCore
 import SejfService
 
@@ -20,6 +21,7 @@ public struct SigV4Authenticator: RequestAuthenticator {
         do {
             return try verify(request, now: now)
         } catch let error as AWSWireError {
+            Counter(label: "sejf_sigv4_failures_total", dimensions: [("reason", error.code)]).increment()
             // A failure that names a known access key is audited (best effort: the answer is a
             // refusal either way).
             if let authorization = try? SigV4Authorization.parse(request.sigV4) {

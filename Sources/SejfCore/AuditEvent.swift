@@ -148,8 +148,19 @@ public enum AuditAction {
         (rollback ? "sejf:Rollback." : "sejf:Rotation.") + step
     }
 
+    /// `sejf key rotate`: an environment's new key-encryption key became its active key (the event's
+    /// `versionId` is the new key's id); with outcome `error`, a rotation or re-wrap that failed.
+    public static let rotateKey = "sejf:RotateKey"
+    /// `sejf key retire`: an environment's old key-encryption key was deleted (`versionId` is its id);
+    /// with outcome `error`, a retirement that was refused (the key still in use, or active).
+    public static let retireKey = "sejf:RetireKey"
+
+    /// `sejf backup` (in the live trail) and `sejf restore` (in the restored one); environment `*`.
+    public static let backup = "sejf:Backup"
+    public static let restore = "sejf:Restore"
+
     /// Sejf's own actions, beside the Secrets Manager operations.
-    public static let sejfActions = [authenticate, render, run]
+    public static let sejfActions = [authenticate, render, run, rotateKey, retireKey, backup, restore]
         + rotationSteps.map { rotationStep($0, rollback: false) }
         + rotationSteps.dropFirst().map { rotationStep($0, rollback: true) }
 

@@ -1,22 +1,34 @@
 import Foundation
+import Metrics
+import Synchronization
 import SejfCore
 import SejfStore
 
 /// Appends audit events durably, batching concurrent requests into one transaction (group
 /// commit): each caller returns only once its event is committed with `synchronous=FULL`, yet
 /// many concurrent reads share one fsync.
+///
+/// Metrics: `sejf_audit_queue_depth` (events waiting for their commit) and
+/// `sejf_audit_commit_seconds` (one batch's transaction and fsync).
 final class AuditTrail: Sendable {
     private let committer: GroupCommitter<AuditEvent, Int64>
+    private let waiting = Mutex(0)
+    private let queueDepth = Gauge(label: "sejf_audit_queue_depth")
 
     init(store: any SecretStore) {
+        let commitTime = Metrics.Timer(label: "sejf_audit_commit_seconds")
         committer = GroupCommitter { events in
-            try store.write { writer in try writer.appendAuditEvents(events).map(\.sequence) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer { commitTime.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
+            return try store.write { writer in try writer.appendAuditEvents(events).map(\.sequence) }
         }
     }
 
     /// Makes `event` durable; returns its sequence number.
     @discardableResult
     func record(_ event: AuditEvent) throws -> Int64 {
-        try committer.submit(event)
+        queueDepth.record(waiting.withLock { $0 += 1; return $0 })
+        defer { queueDepth.record(waiting.withLock { $0 -= 1; return $0 }) }
+        return try committer.submit(event)
     }
 }

@@ -35,8 +35,7 @@ enum Envelope {
     static func seal(_ plaintext: [UInt8], binding: Binding, kek: KeyEncryptionKey) throws -> Sealed {
         let dataKey = SecureBytes.random(count: AEAD.keyLength)
         let ciphertext = try AEAD.seal(plaintext, associatedData: binding.associatedData("value"), key: dataKey)
-        let wrapped = try dataKey.withUnsafeBytes { try wrap(Array($0), binding: binding, kek: kek) }
-        return Sealed(wrappedKey: wrapped, ciphertext: [formatVersion] + ciphertext)
+        return Sealed(wrappedKey: try wrap(dataKey, binding: binding, kek: kek), ciphertext: [formatVersion] + ciphertext)
     }
 
     /// Opens a version. Any mismatch — wrong key, altered byte, row moved — is `DecryptionFailure`.
@@ -56,10 +55,20 @@ enum Envelope {
         return Hash.hex(Array(wrapped[1...keyIdLength]))
     }
 
-    private static func wrap(_ dataKey: [UInt8], binding: Binding, kek: KeyEncryptionKey) throws -> [UInt8] {
-        var dataKey = dataKey
-        defer { SecureBytes.wipe(&dataKey) }
-        let sealed = try AEAD.seal(dataKey, associatedData: binding.associatedData("dek") + kek.idBytes, key: kek.bytes)
+    /// Re-wraps a version's data key under another key-encryption key (`sejf key rotate`): opens
+    /// it with `old`, seals it with `new` under the same associated data rules. The value's
+    /// ciphertext is untouched; the data key exists in clear only in wiped memory.
+    /// - Throws: `DecryptionFailure` when `wrapped` does not open with `old`.
+    static func rewrap(_ wrapped: [UInt8], binding: Binding, from old: KeyEncryptionKey, to new: KeyEncryptionKey) throws -> [UInt8] {
+        try wrap(try unwrap(wrapped, binding: binding, kek: old), binding: binding, kek: new)
+    }
+
+    private static func wrap(_ dataKey: SecureBytes, binding: Binding, kek: KeyEncryptionKey) throws -> [UInt8] {
+        // One uniquely owned copy, wiped in place (a copy passed in would be copied on write and
+        // the original left behind unwiped).
+        var plain = dataKey.withUnsafeBytes { [UInt8]($0) }
+        defer { SecureBytes.wipe(&plain) }
+        let sealed = try AEAD.seal(plain, associatedData: binding.associatedData("dek") + kek.idBytes, key: kek.bytes)
         return [formatVersion] + kek.idBytes + sealed
     }
 

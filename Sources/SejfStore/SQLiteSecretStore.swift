@@ -12,9 +12,9 @@ import SejfCrypto
 /// write-ahead log is pending, the store opens read-only so reads are still served; writes then
 /// fail with a storage error that says why.
 public final class SQLiteSecretStore: SecretStore {
-    private let database: any DatabaseWriter
-    private let path: String
-    private let keyRing: KeyRing
+    let database: any DatabaseWriter
+    let path: String
+    let keyRing: KeyRing
 
     /// Opens (and migrates) the database at `path`, creating it with mode 0600 when missing.
     /// - Throws: `InternalServiceError` with SQLite's reason when the file cannot be opened.
@@ -121,7 +121,7 @@ public final class SQLiteSecretStore: SecretStore {
 }
 
 /// One read snapshot or write transaction.
-private struct Session: SecretStoreWriter {
+struct Session: SecretStoreWriter {
     let db: Database
     let keyRing: KeyRing
 
@@ -610,15 +610,7 @@ private struct Session: SecretStoreWriter {
     }
 
     private func keyRecord(_ row: Row) throws -> KeyRecord {
-        guard let source = KeySource(rawValue: row["source"]) else {
-            throw SejfError(.internalServiceError, "Unknown key source in the database.")
-        }
-        let salt: Data? = row["kdf_salt"]
-        let ops: Int64? = row["kdf_ops"]
-        let mem: Int64? = row["kdf_mem"]
-        let kdf = ops.flatMap { ops in mem.map { Argon2idParameters(opsLimit: UInt64(ops), memLimit: Int($0)) } }
-        return KeyRecord(id: row["id"], environment: try EnvironmentName(row["environment"]), source: source,
-                         salt: salt.map { [UInt8]($0) }, kdf: kdf, createdAt: row["created_at"])
+        try KeyRecord(row: row)
     }
 
     private func secretRecord(_ row: Row, account: String) throws -> SecretRecord {

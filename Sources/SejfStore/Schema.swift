@@ -217,6 +217,28 @@ enum Schema {
                 VALUES ('sejf-scheduler', 'Scheduled rotations in sejf server (no access keys)', unixepoch('now'));
                 """)
         }
+        migrator.registerMigration("v6: key rotation") { db in
+            try db.execute(sql: """
+                -- `sejf key rotate` re-wraps data keys in place: a version's key_id and wrapped_key
+                -- may change (versions_are_immutable still forbids any change to its ciphertext, id,
+                -- date or type), but only together, and only to a key of the secret's own environment.
+                CREATE TRIGGER versions_key_id_names_the_wrapping_key
+                BEFORE UPDATE OF key_id, wrapped_key ON versions
+                WHEN NEW.key_id IS NOT lower(hex(substr(NEW.wrapped_key, 2, 16)))
+                BEGIN SELECT RAISE(ABORT, 'a version''s key_id must be the key its data key is wrapped with'); END;
+                CREATE TRIGGER versions_rewrap_within_environment
+                BEFORE UPDATE OF key_id ON versions
+                WHEN (SELECT environment FROM keys WHERE id = NEW.key_id)
+                     IS NOT (SELECT environment FROM secrets WHERE id = NEW.secret_id)
+                BEGIN SELECT RAISE(ABORT, 'a version can only be re-wrapped under a key of its own environment'); END;
+
+                -- The active key seals every new version: it can be replaced, never deleted (a key
+                -- that still wraps a data key cannot be deleted either: versions.key_id references it).
+                CREATE TRIGGER keys_active_is_not_deleted
+                BEFORE DELETE ON keys WHEN OLD.active = 1
+                BEGIN SELECT RAISE(ABORT, 'the active key of an environment cannot be deleted'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -29,6 +29,10 @@ struct StoreOptions: ParsableArguments {
     /// The embedded service, with the rotators: `sejf:random`, PostgreSQL's, and the hooks
     /// declared in the environment definitions of `definitions`.
     func openService(definitions: String = DefinitionsOption.directory()) throws -> SecretsService {
+        try Self.openService(directory, definitions: definitions)
+    }
+
+    static func openService(_ directory: DataDirectory, definitions: String) throws -> SecretsService {
         try DataStoreSetup.open(directory, rotators: RotatorCatalog(named: PostgresRotators.all) { environment, name in
             do {
                 return try EnvironmentDefinition.load(environment: environment, directory: definitions).rotationHooks[name]

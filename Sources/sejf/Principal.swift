@@ -43,11 +43,19 @@ struct PrincipalCommand: ParsableCommand {
     }
 }
 
-/// `sejf key`: SigV4 access keys of principals.
+/// `sejf key`: SigV4 access keys of principals, and the environments' key-encryption keys.
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "key", abstract: "Create, list, revoke and delete access keys (at most 2 per principal).",
-        subcommands: [Create.self, List.self, Revoke.self, Activate.self, Delete.self])
+        commandName: "key",
+        abstract: "Access keys of principals (create, list, revoke, activate, delete) and environment encryption keys (rotate, retire, kek-list).",
+        discussion: """
+            create, list, revoke, activate and delete manage the SigV4 access keys principals sign \
+            requests with (at most 2 per principal). rotate, retire and kek-list manage something \
+            else: an environment's key-encryption keys (KEKs), which wrap the data key of every \
+            secret version of that environment.
+            """,
+        subcommands: [Create.self, List.self, Revoke.self, Activate.self, Delete.self,
+                      RotateKEK.self, RetireKEK.self, ListKEKs.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an access key; its secret is shown only now.")

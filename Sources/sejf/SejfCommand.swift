@@ -12,7 +12,8 @@ struct SejfCommand: AsyncParsableCommand {
         subcommands: [Init.self, SecretCommand.self, ConfigCommand.self, EnvCommand.self, Server.self,
                       PrincipalCommand.self, KeyCommand.self, RoleCommand.self, BindCommand.self, UnbindCommand.self,
                       ApplyCommand.self, CanICommand.self, WhoCanCommand.self, AuditCommand.self, RenderCommand.self,
-                      RunCommand.self, DiffCommand.self, PromoteCommand.self, RotateCommand.self, RollbackCommand.self]
+                      RunCommand.self, DiffCommand.self, PromoteCommand.self, RotateCommand.self, RollbackCommand.self,
+                      BackupCommand.self, RestoreCommand.self, HealthcheckCommand.self]
     )
 
     /// Runs a command, printing any failure as one line on stderr with a non-zero exit status.

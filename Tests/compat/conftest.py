@@ -1,5 +1,6 @@
 """Fixtures for the AWS compatibility tests: a real `sejf server` on a free loopback port, with a
 fresh data directory, and real boto3 / AWS CLI clients pointed at it."""
+import contextlib
 import json
 import os
 import signal
@@ -55,18 +56,25 @@ class Server:
         return self.process.returncode
 
 
-@pytest.fixture(scope="session")
-def installation():
-    """One initialised data directory and server for the session; the admin's access key."""
-    with tempfile.TemporaryDirectory(prefix="sejf-compat-") as tmp:
+@contextlib.contextmanager
+def running_installation(environments="dev,staging,prod", prefix="sejf-compat-"):
+    """A fresh data directory with its own server; the admin's access key. The server must exit 0."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         data = Path(tmp) / "data"
-        report = json.loads(run_sejf("init", "--environments", "dev,staging,prod", "--output", "json", data=data).stdout)
+        report = json.loads(run_sejf("init", "--environments", environments, "--output", "json", data=data).stdout)
         server = Server(data)
         try:
             yield {"data": data, "server": server, "endpoint": server.endpoint,
                    "key_id": report["AccessKeyId"], "secret": report["SecretAccessKey"]}
         finally:
             assert server.stop() == 0, server.process.stderr.read()
+
+
+@pytest.fixture(scope="session")
+def installation():
+    """One initialised data directory and server for the session."""
+    with running_installation() as installation:
+        yield installation
 
 
 def make_client(installation, region="dev", key_id=None, secret=None, validate=True):

@@ -33,23 +33,27 @@ SEED = {
 }
 
 
+def seed(data):
+    """A data directory with the dev values of the `api` app; the admin's and an outsider's keys."""
+    admin = json.loads(run_sejf("init", "--environments", "dev,prod", "--output", "json", data=data).stdout)
+    for name, (kind, value) in SEED.items():
+        if kind == "config":
+            run_sejf("config", "set", name, value, "--env", "dev", data=data)
+        else:
+            run_sejf("secret", "create", name, "--value", value, "--env", "dev", data=data)
+    run_sejf("principal", "create", "outsider", data=data)
+    outsider = json.loads(run_sejf("key", "create", "outsider", "--output", "json", data=data).stdout)
+    return {"data": data, "admin": admin, "outsider": outsider, "key_id": admin["AccessKeyId"], "secret": admin["SecretAccessKey"]}
+
+
 @pytest.fixture(scope="module")
 def shop():
-    """A server with the dev values of the `api` app; the admin's and a reader's keys."""
+    """A server on a seeded data directory."""
     with tempfile.TemporaryDirectory(prefix="sejf-delivery-") as tmp:
-        data = Path(tmp) / "data"
-        admin = json.loads(run_sejf("init", "--environments", "dev,prod", "--output", "json", data=data).stdout)
-        for name, (kind, value) in SEED.items():
-            if kind == "config":
-                run_sejf("config", "set", name, value, "--env", "dev", data=data)
-            else:
-                run_sejf("secret", "create", name, "--value", value, "--env", "dev", data=data)
-        run_sejf("principal", "create", "outsider", data=data)
-        outsider = json.loads(run_sejf("key", "create", "outsider", "--output", "json", data=data).stdout)
-        server = Server(data)
+        installation = seed(Path(tmp) / "data")
+        server = Server(installation["data"])
         try:
-            yield {"data": data, "server": server, "endpoint": server.endpoint, "admin": admin, "outsider": outsider,
-                   "key_id": admin["AccessKeyId"], "secret": admin["SecretAccessKey"]}
+            yield dict(installation, server=server, endpoint=server.endpoint)
         finally:
             assert server.stop() == 0, server.process.stderr.read()
 
@@ -218,8 +222,9 @@ def test_run_watch_restarts_the_command_when_a_value_changes(shop, tmp_path):
 
 
 def test_run_watch_survives_an_unreachable_server_and_exits_with_the_command(shop, tmp_path):
-    second = Server(shop["data"])  # a server of its own, so stopping it leaves the others running
-    watched = Watched(dict(shop, endpoint=second.endpoint), tmp_path)
+    own = seed(tmp_path / "data")  # a server of its own (one server per data directory), to stop mid-watch
+    second = Server(own["data"])
+    watched = Watched(dict(own, endpoint=second.endpoint), tmp_path)
     try:
         assert wait_for(lambda: watched.lines() == ["started true"]), watched.err.read_text()
         assert second.stop() == 0

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import SejfCore
 import SejfStore
 
@@ -41,6 +42,8 @@ extension SecretsService {
     ///     secret) is the caller's job, as for the API operation.
     func runRotation(_ secretARN: String, token: String?, kind: RotationProgress.Kind, context: RequestContext) throws -> RotationResult {
         var (secret, progress) = try claimRotation(secretARN, token: token, kind: kind, context: context)
+        // Bounded labels: the rotator without its parameters, and the result.
+        let rotatorLabel = String(progress.rotator.prefix { $0 != "?" })
         let rotator = try rotators.rotator(named: progress.rotator, in: secret.environment)
         var ran: [String] = []
         while let step = RotationStep(rawValue: progress.step) {
@@ -48,6 +51,7 @@ extension SecretsService {
                 try run(step, of: &secret, progress: &progress, rotator: rotator, context: context)
                 ran.append(step.rawValue)
             } catch {
+                Counter(label: "sejf_rotations_total", dimensions: [("rotator", rotatorLabel), ("result", "failure")]).increment()
                 try recordRotationFailure(error, at: step, of: secret, progress: progress, context: context)
                 let message = (error as? SejfError)?.message ?? "\(error)"
                 throw SejfError(.invalidRequest,
@@ -55,6 +59,7 @@ extension SecretsService {
             }
             if step == .finishSecret { break }
         }
+        Counter(label: "sejf_rotations_total", dimensions: [("rotator", rotatorLabel), ("result", "success")]).increment()
         return RotationResult(ARN: secret.arn.description, Name: secret.name, VersionId: progress.token, Steps: ran)
     }
 

@@ -19,9 +19,10 @@ PYTHON_TEST_TOOLS=(
     kubernetes-validate==1.37.0
 )
 
-# PostgreSQL 15 for the rotation tests: each test starts its own private server (initdb in a
-# temporary directory, as the postgres user, on a free loopback port), so none is started here.
-TEST_SYSTEM_PACKAGES=(postgresql-15)
+# PostgreSQL 15 for the rotation tests (each test starts its own private server: initdb in a
+# temporary directory, as the postgres user, on a free loopback port; none is started here),
+# and wrk for the benchmark harness check.
+TEST_SYSTEM_PACKAGES=(postgresql-15 wrk)
 
 sejf_step "System packages (${SEJF_SYSTEM_PACKAGES[*]} ${TEST_SYSTEM_PACKAGES[*]})"
 sejf_ensure_system_packages "${SEJF_SYSTEM_PACKAGES[@]}" "${TEST_SYSTEM_PACKAGES[@]}"

@@ -10,12 +10,15 @@ import Synchronization
 public final class ReloadableTLS: Sendable {
     public let certificatePath: String
     public let keyPath: String
+    /// How often the files are checked for a change (SIGHUP reloads at once).
+    public let checkSeconds: Double
     private let current: Mutex<(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)>
 
     /// Loads both files now. - Throws: ``ServerError`` naming the file that cannot be used.
-    public init(certificatePath: String, keyPath: String) throws {
+    public init(certificatePath: String, keyPath: String, checkSeconds: Double = 30) throws {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
+        self.checkSeconds = checkSeconds
         current = Mutex(try Self.load(certificatePath, keyPath))
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SejfAWS
 import SejfService
@@ -8,10 +9,14 @@ import UnixSignals
 /// the rotation scheduler, and the TLS reloader, as one service group.
 ///
 /// SIGTERM or SIGINT starts a graceful shutdown: the listeners stop accepting, requests in flight
-/// finish (each read's audit event is committed before its answer, so none is lost), the
+/// finish within ``gracefulShutdownSeconds`` (each read's audit event is committed before its
+/// answer, and each write commits with its event, so nothing acknowledged is lost), the
 /// scheduler stops after the rotation in hand, and the process exits 0. SIGHUP re-reads the TLS
 /// certificate and key.
 public enum SejfServerRuntime {
+    /// How long a graceful shutdown may take before what remains is cancelled.
+    public static let gracefulShutdownSeconds = 20
+
     public static func run(
         service: SecretsService, handler: AWSProtocolHandler, probes: SejfHTTPServer.Probes, configuration: ServerConfiguration,
         rotationCheck: Double, logger: Logger, onListening: @escaping @Sendable (_ api: Int, _ admin: Int?) async -> Void
@@ -27,9 +32,12 @@ public enum SejfServerRuntime {
         }
         if rotationCheck > 0 { services.append(RotationSchedulerService(service: service, interval: rotationCheck, logger: logger)) }
         if let tls = configuration.tls { services.append(TLSReloadService(tls: tls, logger: logger)) }
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        var group = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Bounded: requests in flight get this long to finish after SIGTERM, then are cancelled
+        // (Kubernetes kills the pod 30 s after SIGTERM by default).
+        group.maximumGracefulShutdownDuration = .seconds(gracefulShutdownSeconds)
+        try await ServiceGroup(configuration: group).run()
     }
 }
 
@@ -61,7 +69,8 @@ actor PortsReporter {
     }
 }
 
-/// Re-reads the TLS certificate and key on SIGHUP.
+/// Re-reads the TLS certificate and key on SIGHUP, and when either file changes (checked every
+/// `tls.checkSeconds`: Kubernetes replaces a mounted Secret's files on renewal without a signal).
 struct TLSReloadService: Service {
     let tls: ReloadableTLS
     let logger: Logger
@@ -69,14 +78,40 @@ struct TLSReloadService: Service {
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
-            for await _ in signals {
-                do {
-                    try tls.reload()
-                    logger.notice("TLS certificate reloaded", metadata: ["certificate": "\(tls.certificatePath)"])
-                } catch {
-                    logger.error("TLS reload failed; the previous certificate stays in use", metadata: ["error": "\(error)"])
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await _ in signals { reload(because: "SIGHUP") }
                 }
+                group.addTask {
+                    var seen = fingerprint()
+                    while (try? await Task.sleep(for: .seconds(tls.checkSeconds))) != nil {
+                        let now = fingerprint()
+                        if now != seen {
+                            seen = now
+                            reload(because: "the files changed")
+                        }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
             }
+        }
+    }
+
+    /// Modification times and sizes of both files.
+    private func fingerprint() -> [String] {
+        [tls.certificatePath, tls.keyPath].map { path in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            return "\(attributes?[.modificationDate] ?? "-") \(attributes?[.size] ?? "-")"
+        }
+    }
+
+    private func reload(because reason: String) {
+        do {
+            try tls.reload()
+            logger.notice("TLS certificate reloaded", metadata: ["certificate": "\(tls.certificatePath)", "reason": "\(reason)"])
+        } catch {
+            logger.error("TLS reload failed; the previous certificate stays in use", metadata: ["error": "\(error)"])
         }
     }
 }

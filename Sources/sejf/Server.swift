@@ -36,6 +36,8 @@ struct Server: AsyncParsableCommand {
     var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "file"))
     var tlsKey: String?
+    @Option(name: .customLong("tls-reload-check"), help: ArgumentHelp("Seconds between checks of the TLS files for a change (default 30).", valueName: "seconds"))
+    var tlsReloadCheck: String?
     @Option(name: .customLong("max-body"), help: "Largest request body accepted, in bytes (default 1048576).")
     var maxBody: String?
     @Option(name: .customLong("rotation-check"), help: ArgumentHelp("Seconds between checks for due rotations (default 60; 0 turns scheduled rotation off).", valueName: "seconds"))
@@ -47,7 +49,7 @@ struct Server: AsyncParsableCommand {
         let settings = try ServerSettings(flags: [
             "data": data, "key-dir": keyDirectory, "definitions": definitions, "listen": listen, "admin-listen": adminListen,
             "log-level": logLevel, "log-format": logFormat, "tls-cert": tlsCert, "tls-key": tlsKey, "max-body": maxBody,
-            "rotation-check": rotationCheck,
+            "rotation-check": rotationCheck, "tls-reload-check": tlsReloadCheck,
         ], configPath: config)
         let logger = try Self.logger(settings)
         let configuration = try Self.configuration(settings)
@@ -107,8 +109,10 @@ struct Server: AsyncParsableCommand {
         switch (settings.value("tls-cert"), settings.value("tls-key")) {
         case (nil, nil): tls = nil
         case (let cert?, let key?):
+            let check = try settings.number("tls-reload-check", default: 30)
+            guard (1...86_400).contains(check) else { throw CommandLineFailure("tls-reload-check must be between 1 and 86400 seconds") }
             do {
-                tls = try ReloadableTLS(certificatePath: cert, keyPath: key)
+                tls = try ReloadableTLS(certificatePath: cert, keyPath: key, checkSeconds: check)
             } catch {
                 throw CommandLineFailure("\(error)")
             }

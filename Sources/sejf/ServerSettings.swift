@@ -11,7 +11,7 @@ import Yams
 struct ServerSettings {
     static let names: Set<String> = [
         "data", "key-dir", "definitions", "listen", "admin-listen", "log-level", "log-format", "tls-cert", "tls-key",
-        "max-body", "rotation-check",
+        "max-body", "rotation-check", "tls-reload-check",
     ]
 
     private let flags: [String: String]

@@ -2,11 +2,14 @@
 listener, TLS (1.2+, reload on SIGHUP), settings from variables and a config file, graceful
 shutdown and `sejf healthcheck` — each against a real server process of its own."""
 import json
+import re
 import shutil
 import signal
 import socket
+import sqlite3
 import ssl
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -88,6 +91,49 @@ def test_health_readiness_and_metrics_on_the_api_listener(data):
         database_bytes = next(float(l.split()[-1]) for l in text.splitlines() if l.startswith("sejf_database_bytes"))
         assert database_bytes > 4096
         assert "hunter2-metrics" not in text and "db/password" not in text  # no values, no secret names as labels
+    finally:
+        assert server.stop() == 0
+
+
+def test_readiness_flips_while_the_audit_writer_cannot_write(data):
+    """Another process holds SQLite's write lock: audit events cannot be committed, so the server
+    is not ready (and reads would fail closed); once the lock goes, it is ready again."""
+    server = Running(data["path"], "--listen", "127.0.0.1:0")
+    blocker = sqlite3.connect(data["path"] / "sejf.db", isolation_level=None, timeout=1)
+    try:
+        blocker.execute("BEGIN EXCLUSIVE")
+        ready = requests.get(server.endpoint + "/readyz", timeout=30)
+        assert ready.status_code == 503
+        checks = ready.json()["checks"]
+        assert checks["audit"] != "ok" and checks["database"] == "ok"
+        blocker.execute("ROLLBACK")
+        assert requests.get(server.endpoint + "/readyz", timeout=30).status_code == 200
+    finally:
+        blocker.close()
+        assert server.stop() == 0
+
+
+PROMETHEUS_SAMPLE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? '
+                               r'(-?[0-9.e+-]+|\+Inf|-Inf|NaN)$')
+
+
+def test_metrics_is_valid_prometheus_text(data):
+    server = Running(data["path"], "--listen", "127.0.0.1:0")
+    try:
+        client(data, server.endpoint).list_secrets()
+        text = requests.get(server.endpoint + "/metrics", timeout=5).text
+        assert text.endswith("\n")
+        types = {}
+        for line in text.splitlines():
+            if line.startswith("# TYPE "):
+                _, _, name, kind = line.split(" ")
+                assert kind in ("counter", "gauge", "histogram", "summary", "untyped")
+                types[name] = kind
+            elif line and not line.startswith("#"):
+                assert PROMETHEUS_SAMPLE.match(line), line
+                family = re.sub(r"(_bucket|_sum|_count)$", "", line.split("{")[0].split(" ")[0])
+                assert family in types or line.split("{")[0].split(" ")[0] in types, line
+        assert types["sejf_request_duration_seconds"] == "histogram" and types["sejf_requests_total"] == "counter"
     finally:
         assert server.stop() == 0
 
@@ -196,6 +242,33 @@ def test_tls_serves_boto3_refuses_old_protocols_and_reloads_on_sighup(data, tmp_
         assert server.stop() == 0
 
 
+def test_a_certificate_that_does_not_match_its_key_is_refused(data, tmp_path):
+    cert, _ = make_certificate(tmp_path, "one")
+    _, other_key = make_certificate(tmp_path, "two")
+    result = subprocess.run([str(SEJF), "server", "--data", str(data["path"]), "--listen", "127.0.0.1:0",
+                             "--tls-cert", str(cert), "--tls-key", str(other_key)], capture_output=True, text=True,
+                            env=clean_env(), timeout=30)
+    assert result.returncode != 0 and "does not match" in result.stderr
+
+
+def test_tls_files_replaced_without_a_signal_are_picked_up(data, tmp_path):
+    cert, key = make_certificate(tmp_path, "before")
+    server = Running(data["path"], "--listen", "127.0.0.1:0", "--tls-cert", str(cert), "--tls-key", str(key),
+                     "--tls-reload-check", "1")
+    try:
+        port = int(server.endpoint.rsplit(":", 1)[1])
+        assert "CN = before" in served_certificate_cn(port)
+        new_cert, new_key = make_certificate(tmp_path, "after")
+        shutil.copy(new_key, key)
+        shutil.copy(new_cert, cert)
+        deadline = time.monotonic() + 15
+        while "CN = after" not in served_certificate_cn(port):
+            assert time.monotonic() < deadline, "the replaced certificate was not picked up"
+            time.sleep(0.2)
+    finally:
+        assert server.stop() == 0
+
+
 @pytest.mark.parametrize("args, message", [
     (["--tls-cert", "/nonexistent.crt", "--tls-key", "/nonexistent.key"], "/nonexistent.crt"),
     (["--tls-cert", "/etc/hostname"], "both"),
@@ -227,14 +300,32 @@ def test_settings_from_variables_and_a_config_file(data, tmp_path):
     assert bad.returncode != 0 and "unknown setting 'key'" in bad.stderr and "c2VjcmV0" not in bad.stderr
 
 
-def test_graceful_shutdown_keeps_every_acknowledged_write(data):
+def test_sigterm_during_a_load_of_writes_loses_nothing_acknowledged(data):
     server = Running(data["path"], "--listen", "127.0.0.1:0")
-    c = client(data, server.endpoint)
-    acknowledged = []
-    for i in range(50):
-        c.create_secret(Name=f"shutdown/{i}", SecretString=f"v{i}")
-        acknowledged.append(f"shutdown/{i}")
-    assert server.stop() == 0
+    acknowledged, stop = [], threading.Event()
+
+    def writer(n):
+        c = client(data, server.endpoint)
+        i = 0
+        while not stop.is_set():
+            name = f"shutdown/{n}/{i}"
+            try:
+                c.create_secret(Name=name, SecretString=f"v{i}")
+            except Exception:
+                return  # refused or cut off by the shutdown: not acknowledged
+            acknowledged.append(name)
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=30) == 0
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(acknowledged) > 20
     out = run_sejf("secret", "list", "--env", "dev", "--output", "json", data=data["path"]).stdout
     names = {entry["Name"] for entry in json.loads(out)["SecretList"]}
     assert set(acknowledged) <= names

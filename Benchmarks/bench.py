@@ -888,7 +888,7 @@ def run_target(args, name: str, workdir: Path, report: dict) -> None:
         if target.has_data:
             t0 = time.monotonic()
             values = create_data_set(target.url, target.key_id, target.secret, target.region, names)
-            if "render" in args.workloads:
+            if "render" in args.workloads and name == "sejf":
                 render_names = [render_secret_name(i) for i in range(RENDER_VARIABLES)]
                 values.update(create_data_set(target.url, target.key_id, target.secret, target.region, render_names))
             info["data_set"] = {"secrets": len(values), "seconds": round(time.monotonic() - t0, 2),
@@ -918,7 +918,9 @@ def run_target(args, name: str, workdir: Path, report: dict) -> None:
                 info["rss_peak_during_get_mb"] = result.get("server_rss_peak_mb")
             log(f"{name} {workload}: {result.get('rps')} req/s, p50 {result.get('latency_ms', {}).get('p50')} ms, "
                 f"p99 {result.get('latency_ms', {}).get('p99')} ms, errors {result.get('error_total')}")
-        if "render" in args.workloads and name in ("sejf", "moto"):
+        # Only sejf: moto 5.2.1 answers sejf.RecordUse (an unknown target) with an HTML 500, not
+        # UnknownOperationException, so `sejf render` against moto fails.
+        if "render" in args.workloads and name == "sejf":
             report["render"][name] = measure_render(args, target, tdir, remote=True)
         if "cli" in args.workloads and name in ("sejf",):
             report["cli"]["sejf_remote"] = measure_cli(args, target, values, remote=True)
@@ -1061,8 +1063,7 @@ def print_report(report: dict) -> None:
                        f"{fmt(entry.get('sejf/ceiling') * 100, 1) + '%' if entry.get('sejf/ceiling') is not None else '-':>13}")
         out.append("")
     for key, label in (("sejf_embedded", "render k8s, 100 variables, embedded"),
-                       ("sejf", "render k8s, 100 variables, remote (sejf server)"),
-                       ("moto", "render k8s, 100 variables, remote (moto)")):
+                       ("sejf", "render k8s, 100 variables, remote (sejf server)")):
         r = report["render"].get(key)
         if r:
             out.append(f"{label:<52} " + (f"median {fmt(r['median_ms'])} ms (min {fmt(r['min_ms'])}, {r['runs']} runs)"

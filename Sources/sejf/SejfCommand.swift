@@ -18,6 +18,7 @@ struct SejfCommand: AsyncParsableCommand {
 
     /// Runs a command, printing any failure as one line on stderr with a non-zero exit status.
     static func main() async {
+        ProcessHardening.disableCoreDumps()
         do {
             try CommandLineText.requireValidUTF8Arguments()
             var command = try parseAsRoot()
@@ -68,5 +69,15 @@ enum CommandLineText {
                 throw CommandLineFailure("argument \(index) is not valid UTF-8; pass binary values with --binary-file")
             }
         }
+    }
+}
+
+/// Process-wide protections for key material.
+enum ProcessHardening {
+    /// No core files: a crash must not write keys or values to disk. (libsodium also marks its
+    /// guarded allocations `MADV_DONTDUMP`.) Children, such as `sejf run`'s command, inherit the limit.
+    static func disableCoreDumps() {
+        var none = rlimit(rlim_cur: 0, rlim_max: 0)
+        _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
     }
 }

@@ -332,6 +332,16 @@ def test_sigterm_during_a_load_of_writes_loses_nothing_acknowledged(data):
     run_sejf("audit", "verify", data=data["path"])
 
 
+def test_the_server_cannot_dump_core(data):
+    server = Running(data["path"], "--listen", "127.0.0.1:0")
+    try:
+        limits = Path(f"/proc/{server.process.pid}/limits").read_text()
+        core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
+        assert core.split()[4:6] == ["0", "0"], core
+    finally:
+        assert server.stop() == 0
+
+
 def test_healthcheck_command(data):
     server = Running(data["path"], "--listen", "127.0.0.1:0")
     try:

@@ -124,6 +124,16 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def busy_cpu_seconds() -> float | None:
+    """CPU time spent busy by the whole machine since boot (all CPUs; /proc/stat)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def loadavg() -> list[float]:
     try:
         return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
@@ -166,6 +176,13 @@ def machine_info() -> dict:
             versions[module] = None
     versions["swift"] = (run_text(["swift", "--version"]).splitlines() or [""])[0] if shutil.which("swift") else None
     versions["git_commit"] = run_text(["git", "-C", str(REPO), "rev-parse", "HEAD"]) or None
+    # Read-only: whether the sources differ from that commit (the binary may include such changes).
+    try:
+        diff = subprocess.run(["git", "-C", str(REPO), "diff", "--quiet", "HEAD", "--", "Sources", "Package.swift"],
+                              capture_output=True, timeout=20)
+        versions["git_sources_modified"] = {0: False, 1: True}.get(diff.returncode)
+    except (OSError, subprocess.SubprocessError):
+        versions["git_sources_modified"] = None
     return {
         "nproc": os.cpu_count(),
         "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
@@ -699,6 +716,7 @@ def run_wrk(args, target: Target, script: Path, duration: float, workdir: Path) 
     cpu_before = cpu_seconds(target.pid)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_before = loadavg()
+    busy_before = busy_cpu_seconds()
     sampler.start()
     started = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + args.timeout + 120)
@@ -706,6 +724,7 @@ def run_wrk(args, target: Target, script: Path, duration: float, workdir: Path) 
     peak_rss = sampler.finish()
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_after = cpu_seconds(target.pid)
+    busy_after = busy_cpu_seconds()
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
@@ -713,11 +732,18 @@ def run_wrk(args, target: Target, script: Path, duration: float, workdir: Path) 
     if proc.returncode != 0 or result is None:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stderr.strip()} {proc.stdout[-500:]}")
     wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
+    server_cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    machine_cpu = busy_after - busy_before if busy_before is not None and busy_after is not None else None
+    # What neither the server nor wrk used: this driver's sampling, the kernel's softirqs for
+    # loopback, and any other load on the machine (a CI job, a build): compare runs only when small.
+    other_cpu = machine_cpu - server_cpu - wrk_cpu if machine_cpu is not None and server_cpu is not None else None
     result.update({
         "command": shlex.join(cmd),
         "wall_s": round(wall, 3),
-        "server_cpu_s": round(cpu_after - cpu_before, 2) if cpu_before is not None and cpu_after is not None else None,
+        "server_cpu_s": round(server_cpu, 2) if server_cpu is not None else None,
         "wrk_cpu_s": round(wrk_cpu, 2),
+        "machine_busy_cpu_s": round(machine_cpu, 2) if machine_cpu is not None else None,
+        "other_cpu_s": round(other_cpu, 2) if other_cpu is not None else None,
         "server_rss_peak_mb": round(peak_rss, 1) if peak_rss else None,
         "server_rss_end_mb": round(read_proc_status(target.pid).get("VmRSS", 0), 1) or None,
         "loadavg_before": load_before,
@@ -751,6 +777,9 @@ def summarise_run(target: str, workload: str, raw: dict, pools: dict) -> dict:
         "server_cpu_s": server_cpu,
         "server_cpu_us_per_request": round(server_cpu * 1e6 / raw["requests"], 1) if server_cpu and raw["requests"] else None,
         "wrk_cpu_s": raw.get("wrk_cpu_s"),
+        "machine_busy_cpu_s": raw.get("machine_busy_cpu_s"),
+        "other_cpu_s": raw.get("other_cpu_s"),
+        "cpus_available_s": round(duration_s * (os.cpu_count() or 1), 2),
         "server_rss_peak_mb": raw.get("server_rss_peak_mb"),
         "server_rss_end_mb": raw.get("server_rss_end_mb"),
         "loadavg_before": raw.get("loadavg_before"),
@@ -1044,7 +1073,8 @@ def print_report(report: dict) -> None:
     out.append(f"{s['secrets']} secrets; wrk -t{s['threads']} -c{s['connections']} -d{s['duration']}s --timeout {s['timeout']}s; "
                f"load average at start {m['loadavg_at_start']}")
     out.append("")
-    header = f"{'target':<8} {'workload':<8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  {'srv CPU µs/req':>14} {'RSS MB':>7}"
+    header = (f"{'target':<8} {'workload':<8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  {'srv CPU µs/req':>14} "
+              f"{'RSS MB':>7}  {'CPU s: server/wrk/other':>23}")
     out.append(header)
     out.append("-" * len(header))
     for r in report["results"]:
@@ -1052,9 +1082,14 @@ def print_report(report: dict) -> None:
         errors = r.get("error_total")
         out.append(f"{r['target']:<8} {r['workload']:<8} {fmt(r.get('rps')):>10} {fmt(lat.get('p50'), 2):>8} "
                    f"{fmt(lat.get('p99'), 2):>8} {fmt(errors) if errors is not None else 'FAIL':>7}  "
-                   f"{fmt(r.get('server_cpu_us_per_request')):>14} {fmt(r.get('server_rss_peak_mb')):>7}")
+                   f"{fmt(r.get('server_cpu_us_per_request')):>14} {fmt(r.get('server_rss_peak_mb')):>7}  "
+                   f"{fmt(r.get('server_cpu_s')) + ' / ' + fmt(r.get('wrk_cpu_s')) + ' / ' + fmt(r.get('other_cpu_s')):>23}")
         if r.get("problem"):
             out.append(f"         ! {r['problem']}")
+        other, available = r.get("other_cpu_s"), r.get("cpus_available_s")
+        if other is not None and available and other > 0.1 * available:
+            out.append(f"         ! {other:.1f} CPU-seconds of other work on the machine during this run "
+                       f"({100 * other / available:.0f}% of its capacity): the figure is low")
     out.append("")
     if report["ratios"]:
         out.append(f"{'workload':<8} {'sejf/moto':>10} {'sejf/ceiling':>13}")
@@ -1095,6 +1130,18 @@ def print_report(report: dict) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # main
+
+def binary_info(path: Path) -> dict:
+    """Which build was measured: path, size, modification time and SHA-256."""
+    import hashlib
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        stat = path.stat()
+    except OSError:
+        return {"path": str(path)}
+    return {"path": str(path), "bytes": stat.st_size, "sha256": digest,
+            "modified": datetime.datetime.fromtimestamp(stat.st_mtime, datetime.timezone.utc).isoformat(timespec="seconds")}
+
 
 def default_sejf() -> Path:
     for candidate in (REPO / ".build-release" / "release" / "sejf", REPO / ".build" / "release" / "sejf"):
@@ -1154,8 +1201,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--secrets, --duration, --connections and --threads must be positive")
     if args.duration > 600:
         p.error("--duration over 600 s would outlast the 15-minute validity of the pre-signed requests")
-    args.sejf = (args.sejf or default_sejf()).resolve()
-    args.ceiling = (args.ceiling or default_ceiling()).resolve()
+    args.sejf = (args.sejf or default_sejf()).absolute()
+    args.ceiling = (args.ceiling or default_ceiling()).absolute()
     needs_sejf = "sejf" in args.targets or any(w in args.workloads for w in ("render", "cli"))
     if needs_sejf and not args.sejf.exists():
         p.error(f"no sejf binary at {args.sejf}: build it (scripts/bench.sh does) or pass --sejf")
@@ -1182,8 +1229,8 @@ def main(argv: list[str]) -> int:
                      "value_bytes": "~100 (JSON: username, 48-character password, port)",
                      "mixed": "90% GetSecretValue, 5% DescribeSecret, 5% PutSecretValue",
                      "batch": f"BatchGetSecretValue of {BATCH_SIZE} names",
-                     "sejf": str(args.sejf) if "sejf" in args.targets else None,
-                     "ceiling": str(args.ceiling) if "ceiling" in args.targets else None},
+                     "sejf": binary_info(args.sejf) if args.sejf.exists() else None,
+                     "ceiling": binary_info(args.ceiling) if "ceiling" in args.targets else None},
         "targets": {}, "results": [], "render": {}, "cli": {}, "ratios": {}, "goals": [],
     }
     workdir = Path(tempfile.mkdtemp(prefix="sejf-bench-"))

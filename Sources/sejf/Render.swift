@@ -50,7 +50,9 @@ struct AppSelection: ParsableArguments {
     }
 
     /// Records the uses; `nil` (a plain SHA-256 checksum, no `sejf:` events) only when the
-    /// endpoint is not Sejf (AWS itself, or moto) and does not know the operation.
+    /// endpoint is not Sejf and does not know the operation: AWS answers
+    /// `UnknownOperationException`, moto an HTML page with HTTP 500 (an answer with no AWS error
+    /// shape, which a Sejf server never gives).
     private static func recordUse(_ uses: [RenderSource], as action: Action, through api: any SecretsAPI) throws -> [UInt8]? {
         guard !uses.isEmpty else { return nil }
         let request = RecordUseRequest(Action: action.rawValue, Uses: uses.map { UsedVersion(ARN: $0.arn, VersionId: $0.versionId) })
@@ -58,7 +60,7 @@ struct AppSelection: ParsableArguments {
             let response = try api.call(SejfOperations.RecordUse.self, request)
             guard let key = Data(base64Encoded: response.ChecksumKey) else { throw CommandLineFailure("the server sent an unreadable checksum key") }
             return [UInt8](key)
-        } catch let error as AWSWireError where error.code == "UnknownOperationException" {
+        } catch let error as AWSWireError where error.code == "UnknownOperationException" || error.code.hasPrefix("HTTP") {
             return nil
         }
     }

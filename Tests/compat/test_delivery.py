@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 from botocore.auth import SigV4Auth
@@ -295,3 +296,35 @@ def test_awkward_values_reach_the_command_exactly_through_run_and_env(shop, tmp_
         seen = dict(entry.split("=", 1) for entry in result.stdout.split("\0") if entry)
         for name, value in AWKWARD.items():
             assert seen[name] == value, name
+
+
+def test_render_against_moto_works_without_sejf_events(tmp_path):
+    """Against an endpoint that is not Sejf (moto's server, which answers the unknown
+    `sejf.RecordUse` with an HTML 500): the render still works, with a plain SHA-256 checksum."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=clean_env(MOTO_ALLOW_NONEXISTENT_REGION="true"))  # region "dev"
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        def answers():
+            try:
+                return requests.get(endpoint, timeout=1).status_code < 500
+            except requests.exceptions.ConnectionError:
+                return False
+        assert wait_for(answers, timeout=30), "moto_server did not start"
+        client = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="dev", aws_access_key_id="testing",
+                              aws_secret_access_key="testing")
+        for name, (kind, value) in SEED.items():
+            tags = {"Tags": [{"Key": "sejf:kind", "Value": "config"}]} if kind == "config" else {}
+            client.create_secret(Name=name, SecretString=value, **tags)
+        env = clean_env(SEJF_ENDPOINT=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        rendered = sejf("render", "json", "--env", "dev", "--app", "api", "--definitions", str(DEFINITIONS), env=env)
+        assert json.loads(rendered.stdout)["DB_PASSWORD"] == "p@ss word"
+        patch = json.loads(sejf("render", "rollout", "--env", "dev", "--app", "api", "--definitions", str(DEFINITIONS), env=env).stdout)
+        assert len(patch["spec"]["template"]["metadata"]["annotations"]["sejf.dev/checksum"]) == 64
+    finally:
+        moto.terminate()
+        moto.wait(timeout=10)

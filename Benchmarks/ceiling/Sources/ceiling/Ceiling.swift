@@ -44,6 +44,7 @@ struct Ceiling {
             }
         }
 
+        let (listenHost, listenPort) = (host, port)
         let body = ByteBuffer(string: answer)
         let router = Router()
         router.post("/") { request, _ -> Response in
@@ -55,9 +56,9 @@ struct Ceiling {
         }
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "ceiling"),
+            configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "ceiling"),
             onServerRunning: { channel in
-                print("ceiling listening on http://\(host):\(channel.localAddress?.port ?? port)")
+                print("ceiling listening on http://\(listenHost):\(channel.localAddress?.port ?? listenPort)")
                 fflush(nil)
             })
         try await app.runService()

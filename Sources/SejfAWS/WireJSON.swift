@@ -12,6 +12,12 @@ enum WireJSON {
         guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
             throw AWSWireError.serialization("The request body is not a JSON object.")
         }
+        // A member given twice in one object (`{"SecretId":"a","SecretId":"b"}`) is refused:
+        // JSONDecoder would silently take the first and other JSON parsers the last, so which
+        // secret such a request names would depend on who reads it.
+        if let name = duplicateMemberName(in: body) {
+            throw AWSWireError.serialization("The member '\(name)' appears more than once in one JSON object.")
+        }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
@@ -23,6 +29,43 @@ enum WireJSON {
         } catch let DecodingError.dataCorrupted(context) {
             throw AWSWireError.serialization("Invalid value at '\(memberPath(context.codingPath))'.")
         }
+    }
+
+    /// The first member name that appears twice in one object of `body`, if any. `body` must
+    /// already have parsed as JSON: the scan does not validate, and the parser's nesting limit
+    /// (512) bounds the stack. Names compare as `JSONDecoder` compares them: escapes decoded,
+    /// as Swift strings.
+    static func duplicateMemberName(in body: [UInt8]) -> String? {
+        var open: [Set<String>?] = []  // per open container: its member names, nil for an array
+        var index = 0
+        while index < body.count {
+            switch body[index] {
+            case UInt8(ascii: "{"): open.append([])
+            case UInt8(ascii: "["): open.append(nil)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): if !open.isEmpty { open.removeLast() }
+            case UInt8(ascii: "\""):
+                let start = index
+                var escaped = false
+                index += 1
+                while index < body.count, body[index] != UInt8(ascii: "\"") {
+                    if body[index] == UInt8(ascii: "\\") { escaped = true; index += 1 }
+                    index += 1
+                }
+                let end = min(index, body.count - 1)
+                var next = index + 1
+                while next < body.count, [0x20, 0x09, 0x0A, 0x0D].contains(body[next]) { next += 1 }
+                // In valid JSON a string followed by ':' is a member name.
+                guard next < body.count, body[next] == UInt8(ascii: ":"), let last = open.indices.last, open[last] != nil else { break }
+                let raw = Array(body[start...end])
+                let name = escaped
+                    ? (try? JSONSerialization.jsonObject(with: Data(raw), options: .fragmentsAllowed)) as? String ?? String(decoding: raw, as: UTF8.self)
+                    : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                if open[last]!.insert(name).inserted == false { return name }
+            default: break
+            }
+            index += 1
+        }
+        return nil
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {

@@ -139,13 +139,19 @@ public enum SejfHTTPServer {
         let start = ContinuousClock.now
         let requestId = UUID().uuidString.lowercased()
         var request = request
+        let tooLarge = AWSWireError(code: "RequestEntityTooLargeException", message: "The request body is larger than \(maxBodyBytes) bytes.",
+                                    status: 413)
+        // A declared Content-Length over the limit is refused before any of the body is read:
+        // `collectBody` only fails once more than the limit has arrived, so a client that
+        // announces 64 MiB and sends 1 KiB would otherwise wait for an answer forever.
+        if let declared = request.headers[.contentLength], let length = Int(declared), length > maxBodyBytes {
+            return AWSProtocolHandler.errorResponse(tooLarge, requestId: requestId, operation: nil)
+        }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodyBytes)
         } catch {
-            return AWSProtocolHandler.errorResponse(
-                AWSWireError(code: "RequestEntityTooLargeException", message: "The request body is larger than \(maxBodyBytes) bytes.", status: 413),
-                requestId: requestId, operation: nil)
+            return AWSProtocolHandler.errorResponse(tooLarge, requestId: requestId, operation: nil)
         }
         let awsRequest = AWSHTTPRequest(
             SigV4Request(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",

@@ -83,13 +83,12 @@ struct TLSReloadService: Service {
                     for await _ in signals { reload(because: "SIGHUP") }
                 }
                 group.addTask {
-                    var seen = fingerprint()
+                    var loaded = fingerprint()
                     while (try? await Task.sleep(for: .seconds(tls.checkSeconds))) != nil {
                         let now = fingerprint()
-                        if now != seen {
-                            seen = now
-                            reload(because: "the files changed")
-                        }
+                        // Only a successful reload moves `loaded`: files caught half-replaced
+                        // (the key new, the certificate not yet) are tried again next time.
+                        if now != loaded, reload(because: "the files changed") { loaded = now }
                     }
                 }
                 await group.next()
@@ -98,20 +97,21 @@ struct TLSReloadService: Service {
         }
     }
 
-    /// Modification times and sizes of both files.
-    private func fingerprint() -> [String] {
-        [tls.certificatePath, tls.keyPath].map { path in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            return "\(attributes?[.modificationDate] ?? "-") \(attributes?[.size] ?? "-")"
-        }
+    /// Both files' contents (small): modification times can repeat within a second, and a
+    /// replaced certificate can have the same size.
+    private func fingerprint() -> [Data?] {
+        [tls.certificatePath, tls.keyPath].map { FileManager.default.contents(atPath: $0) }
     }
 
-    private func reload(because reason: String) {
+    @discardableResult
+    private func reload(because reason: String) -> Bool {
         do {
             try tls.reload()
             logger.notice("TLS certificate reloaded", metadata: ["certificate": "\(tls.certificatePath)", "reason": "\(reason)"])
+            return true
         } catch {
             logger.error("TLS reload failed; the previous certificate stays in use", metadata: ["error": "\(error)"])
+            return false
         }
     }
 }

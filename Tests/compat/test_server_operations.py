@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,12 +27,15 @@ class Running:
     """`sejf server` with the given arguments and environment; parses the ports it reports."""
 
     def __init__(self, data, *args, env=None):
+        # Logs go to a file: a pipe nobody reads fills up after ~64 KiB of request lines, and the
+        # server would then block on its next log write.
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen([str(SEJF), "server", "--data", str(data), *args], stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, env=env or clean_env())
+                                        stderr=self.log, text=True, env=env or clean_env())
         line = self.process.stdout.readline()
         if "listening on" not in line:
             self.process.wait(timeout=10)
-            raise AssertionError(f"server did not start: {line!r} {self.process.stderr.read()}")
+            raise AssertionError(f"server did not start: {line!r} {self.logs()}")
         self.endpoint = line.split("listening on ")[1].split()[0]
         self.admin = line.split("admin on ")[1].split(")")[0] if "admin on" in line else self.endpoint
 
@@ -46,8 +50,10 @@ class Running:
         return self.process.returncode
 
     def logs(self):
+        """Stops the server; what it logged."""
         self.stop()
-        return self.process.stderr.read()
+        self.log.seek(0)
+        return self.log.read()
 
 
 @pytest.fixture

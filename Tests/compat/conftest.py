@@ -63,10 +63,12 @@ def running_installation(environments="dev,staging,prod", prefix="sejf-compat-")
         data = Path(tmp) / "data"
         report = json.loads(run_sejf("init", "--environments", environments, "--output", "json", data=data).stdout)
         server = Server(data)
+        installation = {"data": data, "server": server, "endpoint": server.endpoint,
+                        "key_id": report["AccessKeyId"], "secret": report["SecretAccessKey"]}
         try:
-            yield {"data": data, "server": server, "endpoint": server.endpoint,
-                   "key_id": report["AccessKeyId"], "secret": report["SecretAccessKey"]}
+            yield installation
         finally:
+            server = installation["server"]  # a test may have restarted it
             assert server.stop() == 0, server.process.stderr.read()
 
 

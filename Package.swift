@@ -38,7 +38,7 @@ let package = Package(
         // The operations, shared by the server and the embedded CLI.
         .target(
             name: "SejfService",
-            dependencies: ["SejfCore", "SejfStore", "SejfRender", "Yams", .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["SejfCore", "SejfCrypto", "SejfStore", "SejfRender", "Yams", .product(name: "Metrics", package: "swift-metrics")]
         ),
         // Pure formatting of resolved values: Kubernetes Secret/ConfigMap YAML, dotenv, Docker
         // env-file, shell, JSON. Reads nothing itself: the service resolves and audits.
@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "SejfServer",
             dependencies: [
-                "SejfAWS", "SejfService",
+                "SejfAWS", "SejfService", "SejfCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

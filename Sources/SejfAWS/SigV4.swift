@@ -159,6 +159,11 @@ public enum SigV4 {
 
     /// The lower-case hex signature of `stringToSign` under `signingKey`.
     public static func signature(signingKey: [UInt8], stringToSign: String) -> String {
+        signingKey.withUnsafeBytes { signature(signingKey: $0, stringToSign: stringToSign) }
+    }
+
+    /// The lower-case hex signature of `stringToSign` under a signing key read in place.
+    public static func signature(signingKey: UnsafeRawBufferPointer, stringToSign: String) -> String {
         Hash.hex(Hash.hmacSHA256(key: signingKey, Array(stringToSign.utf8)))
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import SejfCore
+import SejfCrypto
 import SejfService
 
 /// Authenticates requests with SigV4 against the access keys of the installation. The region of
@@ -10,6 +11,7 @@ public struct SigV4Authenticator: RequestAuthenticator {
     public static let serviceName = "secretsmanager"
     private let service: SecretsService
     private let environments: Set<String>
+    private let signingKeys = SigV4SigningKeyCache()
 
     /// - Parameter service: the service whose access keys and environments (read once, here) apply.
     public init(service: SecretsService) throws {
@@ -39,10 +41,13 @@ public struct SigV4Authenticator: RequestAuthenticator {
         let identity: SigV4Identity
         do {
             identity = try SigV4Verifier.verify(request: request.sigV4, now: now, expectedService: Self.serviceName,
-                                                isValidRegion: environments.contains) { accessKeyId in
-                guard let (found, secret) = try service.authenticate(accessKeyId: accessKeyId) else { return nil }
-                principal = found
-                return secret.withUnsafeBytes { Array($0) }
+                                                isValidRegion: environments.contains) { scope in
+                // Whether the key is active is asked on every request; its signing key is kept.
+                guard let owner = try service.activeAccessKeyOwner(scope.accessKeyId) else { return nil }
+                principal = owner
+                return try signingKeys.signingKey(for: scope) { scope in
+                    try service.accessKeySecret(scope.accessKeyId).map { SecureBytes(signingKeyOf: $0, scope) }
+                }
             }
         } catch let error as SigV4Error {
             throw AWSWireError(code: error.code, message: error.message)

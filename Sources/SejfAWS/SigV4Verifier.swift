@@ -67,28 +67,47 @@ public enum SigV4Verifier {
         isValidRegion: (String) -> Bool = { !$0.isEmpty },
         secretFor: (String) throws -> [UInt8]?
     ) throws -> SigV4Identity {
+        try verify(request: request, now: now, expectedService: expectedService, maxClockSkew: maxClockSkew,
+                   isValidRegion: isValidRegion) { scope in
+            guard var secret = try secretFor(scope.accessKeyId) else { return nil }
+            defer { SecureBytes.wipe(&secret) }
+            return SecureBytes(signingKeyOf: secret, scope)
+        }
+    }
+
+    /// Verifies the SigV4 signature of `request` with the signing key of its credential scope —
+    /// for a caller that keeps derived keys, as AWS's SDKs do, rather than deriving one per request.
+    ///
+    /// - Parameter signingKeyFor: the signing key (``SigV4/signingKey(secretKey:date:region:service:)``)
+    ///   of the scope's access key, day, region and service, or nil when the access key is
+    ///   unknown. It is called at most once, after every check that needs no secret.
+    /// - Throws: as ``verify(request:now:expectedService:maxClockSkew:isValidRegion:secretFor:)``.
+    public static func verify(
+        request: SigV4Request,
+        now: Date,
+        expectedService: String,
+        maxClockSkew: TimeInterval = defaultMaxClockSkew,
+        isValidRegion: (String) -> Bool = { !$0.isEmpty },
+        signingKeyFor: (SigV4Scope) throws -> SecureBytes?
+    ) throws -> SigV4Identity {
         let authorization = try SigV4Authorization.parse(request)
         try checkTime(authorization, now: now, maxClockSkew: maxClockSkew)
         try checkSignedHeaders(authorization)
-        let (accessKeyId, date, region, service) = try checkScope(
-            authorization, expectedService: expectedService, isValidRegion: isValidRegion)
+        let scope = try checkScope(authorization, expectedService: expectedService, isValidRegion: isValidRegion)
 
-        guard var secret = try secretFor(accessKeyId) else { throw SigV4Error.unrecognizedClient }
-        defer { SecureBytes.wipe(&secret) }
+        guard let signingKey = try signingKeyFor(scope) else { throw SigV4Error.unrecognizedClient }
 
         try checkPayloadHash(request, authorization)
 
-        var signingKey = SigV4.signingKey(secretKey: secret, date: date, region: region, service: service)
-        defer { SecureBytes.wipe(&signingKey) }
         let stringToSign = SigV4.stringToSign(
             timestamp: authorization.timestamp, scope: authorization.scope,
             canonicalRequest: canonicalRequest(for: request, authorization: authorization))
-        let expected = SigV4.signature(signingKey: signingKey, stringToSign: stringToSign)
+        let expected = signingKey.withUnsafeBytes { SigV4.signature(signingKey: $0, stringToSign: stringToSign) }
         guard constantTimeEquals(Array(expected.utf8), Array(authorization.signature.utf8)) else {
             throw SigV4Error.signatureMismatch
         }
         return SigV4Identity(
-            accessKeyId: accessKeyId, region: region, service: service, date: authorization.date,
+            accessKeyId: scope.accessKeyId, region: scope.region, service: scope.service, date: authorization.date,
             sessionToken: authorization.sessionToken)
     }
 
@@ -143,7 +162,7 @@ public enum SigV4Verifier {
 
     private static func checkScope(
         _ authorization: SigV4Authorization, expectedService: String, isValidRegion: (String) -> Bool
-    ) throws -> (accessKeyId: String, date: String, region: String, service: String) {
+    ) throws -> SigV4Scope {
         let elements = authorization.credentialElements
         guard elements.count == 5 else {
             throw SigV4Error.incomplete(
@@ -167,7 +186,7 @@ public enum SigV4Verifier {
                 + "'\(date)' != '\(requestDate)', from '\(authorization.timestamp)'. "
         }
         guard problems.isEmpty else { throw SigV4Error.invalid(problems, .scope) }
-        return (elements[0], date, region, service)
+        return SigV4Scope(accessKeyId: elements[0], date: date, region: region, service: service)
     }
 
     /// A sent `X-Amz-Content-Sha256` enters the canonical request instead of the body, so it must

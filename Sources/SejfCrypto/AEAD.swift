@@ -45,6 +45,29 @@ public enum AEAD {
         try openInto(sealed, associatedData: associatedData, key: key) { SecureBytes(copying: $0) }
     }
 
+    /// Decrypts a sealed value straight into `output`, secure memory of exactly the plaintext's
+    /// length (a wrapped key into a ``SecureBytes/withTemporary(count:_:)`` buffer).
+    public static func open(_ sealed: [UInt8], associatedData: [UInt8], key: SecureBytes, into output: SecureBytes) throws {
+        Sodium.ensureInitialised()
+        guard key.count == keyLength else { throw CryptoError.invalidKeyLength(key.count) }
+        guard sealed.count == nonceLength + output.count + tagLength else { throw CryptoError.malformed("ciphertext (wrong length)") }
+        let rc = sealed.withUnsafeBufferPointer { s in
+            key.withUnsafeBytes { k in
+                output.withUnsafeMutableBytes { out in
+                    crypto_aead_xchacha20poly1305_ietf_decrypt(
+                        out.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, nil,
+                        s.baseAddress! + nonceLength, UInt64(sealed.count - nonceLength),
+                        associatedData, UInt64(associatedData.count),
+                        s.baseAddress!, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                }
+            }
+        }
+        guard rc == 0 else {
+            output.withUnsafeMutableBytes { sodium_memzero($0.baseAddress!, $0.count) }
+            throw CryptoError.authenticationFailed
+        }
+    }
+
     private static func openInto<T>(
         _ sealed: [UInt8], associatedData: [UInt8], key: SecureBytes,
         _ make: (UnsafeBufferPointer<UInt8>) -> T

@@ -12,10 +12,20 @@ public enum Hash {
 
     /// HMAC-SHA-256 of `data` under a key of any length.
     public static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        key.withUnsafeBytes { hmacSHA256(key: $0, data) }
+    }
+
+    /// HMAC-SHA-256 of `data` under a key read in place (from ``SecureBytes``, say).
+    public static func hmacSHA256(key: UnsafeRawBufferPointer, _ data: [UInt8]) -> [UInt8] {
         Sodium.ensureInitialised()
         var state = crypto_auth_hmacsha256_state()
         var out = [UInt8](repeating: 0, count: Int(crypto_auth_hmacsha256_BYTES))
-        crypto_auth_hmacsha256_init(&state, key, key.count)
+        if let start = key.baseAddress?.assumingMemoryBound(to: UInt8.self) {
+            crypto_auth_hmacsha256_init(&state, start, key.count)
+        } else {
+            var empty: UInt8 = 0
+            crypto_auth_hmacsha256_init(&state, &empty, 0)
+        }
         crypto_auth_hmacsha256_update(&state, data, UInt64(data.count))
         crypto_auth_hmacsha256_final(&state, &out)
         sodium_memzero(&state, MemoryLayout<crypto_auth_hmacsha256_state>.size)

@@ -1,4 +1,5 @@
 import CSodium
+import Synchronization
 
 /// A fixed-size buffer for key material, allocated with `sodium_malloc`: guard pages around it,
 /// locked in memory (kept off swap) where the system allows, and zeroed when freed.
@@ -119,4 +120,48 @@ extension SecureBytes {
         defer { out.withUnsafeMutableBytes { sodium_memzero($0.baseAddress!, $0.count) } }
         return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+extension SecureBytes {
+    /// Runs `body` with a zeroed `count`-byte secure buffer for a short-lived key (a version's
+    /// data key), wiped when `body` returns. Buffers are reused from a small pool: allocating
+    /// secure memory takes several system calls (map, guard pages, lock), which cost more than
+    /// the decryption they serve. The buffer must not escape `body`.
+    public static func withTemporary<T>(count: Int, _ body: (SecureBytes) throws -> T) rethrows -> T {
+        let buffer = TemporaryBuffers.shared.take(count: count) ?? SecureBytes(count: count)
+        defer {
+            sodium_memzero(buffer.pointer, buffer.count)
+            TemporaryBuffers.shared.give(buffer)
+        }
+        return try body(buffer)
+    }
+}
+
+/// The pool behind ``SecureBytes/withTemporary(count:_:)``: wiped buffers, by size, at most
+/// `limit` of each size.
+private final class TemporaryBuffers: Sendable {
+    static let shared = TemporaryBuffers()
+    private let free = Mutex<[Int: [SecureBytes]]>([:])
+    private let limit = 64
+
+    func take(count: Int) -> SecureBytes? {
+        free.withLock { $0[count]?.popLast() }
+    }
+
+    func give(_ buffer: SecureBytes) {
+        free.withLock { free in
+            if free[buffer.count, default: []].count < limit { free[buffer.count, default: []].append(buffer) }
+        }
+    }
+}
+
+/// A random (version 4) UUID in lower-case text, from libsodium's CSPRNG. Foundation's `UUID()`
+/// opens `/dev/urandom` on every call here, and the server makes one per request.
+public func randomUUIDString() -> String {
+    var bytes = randomBytes(count: 16)
+    bytes[6] = bytes[6] & 0x0F | 0x40
+    bytes[8] = bytes[8] & 0x3F | 0x80
+    let hex = Hash.hex(bytes)
+    let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+    return parts.joined(separator: "-")
 }

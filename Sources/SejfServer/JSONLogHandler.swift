@@ -32,8 +32,9 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        date.formatted(timestampStyle)
     }
+
+    /// ISO 8601 with milliseconds, UTC (a value type: made once, shared by every thread).
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SejfCrypto
 import Hummingbird
 import Logging
 import HummingbirdCore
@@ -137,7 +138,7 @@ public enum SejfHTTPServer {
     static func answer(_ request: Request, context: SejfRequestContext, handler: AWSProtocolHandler,
                        maxBodyBytes: Int) async -> AWSHTTPResponse {
         let start = ContinuousClock.now
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = randomUUIDString()
         var request = request
         let tooLarge = AWSWireError(code: "RequestEntityTooLargeException", message: "The request body is larger than \(maxBodyBytes) bytes.",
                                     status: 413)

@@ -18,6 +18,9 @@ public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let inFlight: Metrics.Gauge
     private let counter = Mutex(0)
+    /// The request counter and timer of each operation and outcome, made once each: a lookup in
+    /// the registry per request cost more than recording.
+    private let requestMetrics = Mutex<[String: (count: Metrics.Counter, duration: Metrics.Timer)]>([:])
 
     /// Makes this registry the process's metrics backend (once per process).
     public init() {
@@ -38,11 +41,23 @@ public final class ServerMetrics: Sendable {
         let start = ContinuousClock.now
         defer { inFlight.record(counter.withLock { $0 -= 1; return $0 }) }
         let (result, operation, errorCode) = try await body()
-        let dimensions = [("operation", operation ?? "unknown"), ("outcome", errorCode == nil ? "success" : "error")]
-        Counter(label: "sejf_requests_total", dimensions: dimensions).increment()
-        Metrics.Timer(label: "sejf_request_duration_seconds", dimensions: dimensions).recordInterval(since: start)
+        let metrics = requestMetrics(operation: operation ?? "unknown", outcome: errorCode == nil ? "success" : "error")
+        metrics.count.increment()
+        metrics.duration.recordInterval(since: start)
         if let errorCode { Counter(label: "sejf_request_errors_total", dimensions: [("code", errorCode)]).increment() }
         return result
+    }
+
+    private func requestMetrics(operation: String, outcome: String) -> (count: Metrics.Counter, duration: Metrics.Timer) {
+        requestMetrics.withLock { made in
+            let key = operation + " " + outcome
+            if let metrics = made[key] { return metrics }
+            let dimensions = [("operation", operation), ("outcome", outcome)]
+            let metrics = (Counter(label: "sejf_requests_total", dimensions: dimensions),
+                           Metrics.Timer(label: "sejf_request_duration_seconds", dimensions: dimensions))
+            made[key] = metrics
+            return metrics
+        }
     }
 
     /// The text of `GET /metrics`, with the gauges measured now.

@@ -1,4 +1,5 @@
 import Foundation
+import SejfCrypto
 import SejfCore
 
 /// One AWS Secrets Manager operation: its wire name, request and response shapes, and how the
@@ -243,7 +244,7 @@ public struct EmbeddedSecretsAPI: SecretsAPI {
     /// Each call is its own request, with its own request id.
     public func call<Operation: SecretsOperation>(_ operation: Operation.Type, _ request: Operation.Request) throws -> Operation.Response {
         var context = context
-        context.requestId = UUID().uuidString.lowercased()
+        context.requestId = randomUUIDString()
         return try Operation.perform(service, request, context)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SejfCrypto
 import SejfCore
 
 /// Who is calling, from where, in which environment: the seam through which authorization and
@@ -18,7 +19,7 @@ public struct RequestContext: Sendable {
     public var requestId: String
 
     public init(environment: EnvironmentName, principal: Principal, accessKeyId: String? = nil,
-                sourceAddress: String, userAgent: String, requestId: String = UUID().uuidString.lowercased()) {
+                sourceAddress: String, userAgent: String, requestId: String = randomUUIDString()) {
         self.environment = environment
         self.principal = principal
         self.accessKeyId = accessKeyId

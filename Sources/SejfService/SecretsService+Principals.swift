@@ -118,24 +118,36 @@ extension SecretsService {
         }
     }
 
-    /// For SigV4: the principal and secret of an active key, or nil for an unknown or revoked one.
-    /// Records the key's last use (at most once a minute per key).
-    public func authenticate(accessKeyId: String) throws -> (Principal, SecureBytes)? {
+    /// For SigV4: the principal of an active access key, or nil for an unknown or revoked one
+    /// (read from the cached metadata: a key revoked by any process fails its next request).
+    /// Records the key's last use, at most once a minute per key.
+    public func activeAccessKeyOwner(_ accessKeyId: String) throws -> Principal? {
+        guard let principal = try store.read({ try $0.activeAccessKeyPrincipal(accessKeyId) }) else { return nil }
+        recordUse(ofAccessKey: accessKeyId)
+        return Principal(name: principal)
+    }
+
+    /// For SigV4: an access key's secret, decrypted; nil for an unknown key.
+    /// - Throws: `DecryptionFailure` when the system key is missing or wrong.
+    public func accessKeySecret(_ accessKeyId: String) throws -> SecureBytes? {
+        try store.read { try $0.accessKeySecret(accessKeyId) }
+    }
+
+    /// Sets the key's `LastUsedDate` when this process has not done so in the last minute (best
+    /// effort: a read-only data directory still authenticates).
+    private func recordUse(ofAccessKey accessKeyId: String) {
         let now = clock()
-        let found: (AccessKeyRecord, SecureBytes)? = try store.read { reader in
-            guard let key = try reader.accessKey(accessKeyId), key.status == .active,
-                  let secret = try reader.accessKeySecret(accessKeyId) else { return nil }
-            return (key, secret)
+        let due = accessKeyUses.withLock { uses in
+            guard now - (uses[accessKeyId] ?? -.infinity) >= 60 else { return false }
+            uses[accessKeyId] = now
+            return true
         }
-        guard let (key, secret) = found else { return nil }
-        if now - (key.lastUsedAt ?? 0) >= 60 {
-            _ = try? store.write { writer in
-                guard var current = try writer.accessKey(accessKeyId) else { return }
-                current.lastUsedAt = now
-                try writer.updateAccessKey(current)
-            }
+        guard due else { return }
+        _ = try? store.write { writer in
+            guard var current = try writer.accessKey(accessKeyId) else { return }
+            current.lastUsedAt = now
+            try writer.updateAccessKey(current)
         }
-        return (Principal(name: key.principal), secret)
     }
 
     /// Audits a failed authentication that names a known access key (unknown keys are not

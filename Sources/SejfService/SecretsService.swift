@@ -1,4 +1,6 @@
 import Foundation
+import SejfCrypto
+import Synchronization
 import SejfCore
 import SejfStore
 
@@ -14,6 +16,8 @@ public final class SecretsService: Sendable {
     let audit: AuditTrail
     /// The rotators `RotationLambdaARN` may name.
     let rotators: RotatorCatalog
+    /// When this process last recorded each access key's use.
+    let accessKeyUses = Mutex<[String: Double]>([:])
 
     /// - Parameters:
     ///   - store: where secrets live.
@@ -158,7 +162,7 @@ public final class SecretsService: Sendable {
             return existing
         }
         let now = clock()
-        let versionId = token ?? UUID().uuidString.lowercased()
+        let versionId = token ?? randomUUIDString()
         try labels.addVersion(id: versionId, createdAt: now, stages: stages)
         labels.removeVersions(Set(labels.prunableVersionIds(now: now)))
         try writer.insertVersion(of: secret, id: versionId, createdAt: now, value: value)

@@ -105,7 +105,7 @@ public struct AdministrativeAudit: Sendable {
     public var requestId: String
 
     public init(principal: String = "admin", sourceAddress: String = "local", userAgent: String = "sejf-cli",
-                requestId: String = UUID().uuidString.lowercased()) {
+                requestId: String = randomUUIDString()) {
         self.principal = principal
         self.sourceAddress = sourceAddress
         self.userAgent = userAgent

@@ -41,11 +41,12 @@ enum Envelope {
     /// Opens a version. Any mismatch — wrong key, altered byte, row moved — is `DecryptionFailure`.
     static func open(_ sealed: Sealed, binding: Binding, kek: KeyEncryptionKey) throws -> [UInt8] {
         guard sealed.ciphertext.first == formatVersion else { throw failure(binding, "unknown ciphertext format") }
-        let dataKey = try unwrap(sealed.wrappedKey, binding: binding, kek: kek)
-        do {
-            return try AEAD.open(Array(sealed.ciphertext.dropFirst()), associatedData: binding.associatedData("value"), key: dataKey)
-        } catch {
-            throw failure(binding, "the ciphertext does not authenticate")
+        return try withDataKey(of: sealed.wrappedKey, binding: binding, kek: kek) { dataKey in
+            do {
+                return try AEAD.open(Array(sealed.ciphertext.dropFirst()), associatedData: binding.associatedData("value"), key: dataKey)
+            } catch {
+                throw failure(binding, "the ciphertext does not authenticate")
+            }
         }
     }
 
@@ -60,7 +61,7 @@ enum Envelope {
     /// ciphertext is untouched; the data key exists in clear only in wiped memory.
     /// - Throws: `DecryptionFailure` when `wrapped` does not open with `old`.
     static func rewrap(_ wrapped: [UInt8], binding: Binding, from old: KeyEncryptionKey, to new: KeyEncryptionKey) throws -> [UInt8] {
-        try wrap(try unwrap(wrapped, binding: binding, kek: old), binding: binding, kek: new)
+        try withDataKey(of: wrapped, binding: binding, kek: old) { try wrap($0, binding: binding, kek: new) }
     }
 
     private static func wrap(_ dataKey: SecureBytes, binding: Binding, kek: KeyEncryptionKey) throws -> [UInt8] {
@@ -72,14 +73,19 @@ enum Envelope {
         return [formatVersion] + kek.idBytes + sealed
     }
 
-    private static func unwrap(_ wrapped: [UInt8], binding: Binding, kek: KeyEncryptionKey) throws -> SecureBytes {
+    /// Runs `body` with the data key `wrapped` holds, in secure memory wiped afterwards.
+    private static func withDataKey<T>(of wrapped: [UInt8], binding: Binding, kek: KeyEncryptionKey,
+                                       _ body: (SecureBytes) throws -> T) throws -> T {
         guard let id = keyId(ofWrappedKey: wrapped) else { throw failure(binding, "malformed wrapped key") }
         guard id == kek.id else { throw failure(binding, "wrapped with key \(id), not \(kek.id)") }
-        do {
-            return try AEAD.openSecure(Array(wrapped.dropFirst(1 + keyIdLength)),
-                                       associatedData: binding.associatedData("dek") + kek.idBytes, key: kek.bytes)
-        } catch {
-            throw failure(binding, "the wrapped data key does not authenticate")
+        return try SecureBytes.withTemporary(count: AEAD.keyLength) { dataKey in
+            do {
+                try AEAD.open(Array(wrapped.dropFirst(1 + keyIdLength)), associatedData: binding.associatedData("dek") + kek.idBytes,
+                              key: kek.bytes, into: dataKey)
+            } catch {
+                throw failure(binding, "the wrapped data key does not authenticate")
+            }
+            return try body(dataKey)
         }
     }
 

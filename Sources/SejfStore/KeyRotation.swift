@@ -24,7 +24,7 @@ public struct KeyAdministrator: Sendable {
     /// Shared by every event of one command, so they can be told apart from another run's.
     public var requestId: String
 
-    public init(principal: String, sourceAddress: String, userAgent: String, requestId: String = UUID().uuidString.lowercased()) {
+    public init(principal: String, sourceAddress: String, userAgent: String, requestId: String = randomUUIDString()) {
         self.principal = principal
         self.sourceAddress = sourceAddress
         self.userAgent = userAgent
@@ -172,7 +172,7 @@ extension SQLiteSecretStore {
                     try storage {
                         try database.write { db in
                             try Self.activate(made.record, replacing: active.record, in: environment, db)
-                            _ = try Session(db: db, keyRing: keyRing).appendAuditEvents([
+                            _ = try session(db).appendAuditEvents([
                                 Self.event(AuditAction.rotateKey, environment, keyId: made.record.id, actor, clock, failure: nil)])
                         }
                     }
@@ -246,7 +246,7 @@ extension SQLiteSecretStore {
                             "Key \(key.record.id) of environment '\(environment)' still wraps the data keys of \(key.versions) version\(key.versions == 1 ? "" : "s"): finish the re-wrap first with `sejf key rotate --env \(environment) --resume`.")
                     }
                     try db.execute(sql: "DELETE FROM keys WHERE id = ?", arguments: [key.record.id])
-                    _ = try Session(db: db, keyRing: keyRing).appendAuditEvents([
+                    _ = try session(db).appendAuditEvents([
                         Self.event(AuditAction.retireKey, environment, keyId: key.record.id, actor, clock, failure: nil)])
                     return key.record
                 }
@@ -288,7 +288,7 @@ extension SQLiteSecretStore {
                     throw SejfError(.invalidRequest,
                         "The active key of environment '\(environment)' changed during the re-wrap (another rotation?): run `sejf key rotate --env \(environment) --resume`.")
                 }
-                let account = try Session(db: db, keyRing: keyRing).accountId()
+                let account = try session(db).accountId()
                 let rows = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT v.secret_id, v.version_id, v.key_id, v.wrapped_key, s.environment, s.name, s.arn_suffix
                     FROM versions v JOIN secrets s ON s.id = v.secret_id
@@ -371,7 +371,7 @@ extension SQLiteSecretStore {
     private func auditFailure(_ action: String, _ environment: EnvironmentName, keyId: String?, _ actor: KeyAdministrator,
                               _ clock: () -> Double, _ error: SejfError) {
         _ = try? database.write { db in
-            try Session(db: db, keyRing: keyRing).appendAuditEvents([Self.event(action, environment, keyId: keyId, actor, clock, failure: error)])
+            try session(db).appendAuditEvents([Self.event(action, environment, keyId: keyId, actor, clock, failure: error)])
         }
     }
 

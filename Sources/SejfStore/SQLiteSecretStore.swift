@@ -15,6 +15,7 @@ public final class SQLiteSecretStore: SecretStore {
     let database: any DatabaseWriter
     let path: String
     let keyRing: KeyRing
+    let metadata = MetadataCache()
 
     /// Opens (and migrates) the database at `path`, creating it with mode 0600 when missing.
     /// - Throws: `InternalServiceError` with SQLite's reason when the file cannot be opened.
@@ -74,11 +75,16 @@ public final class SQLiteSecretStore: SecretStore {
     }
 
     public func read<T>(_ body: (any SecretStoreReader) throws -> T) throws -> T {
-        try translate { try database.read { db in try body(Session(db: db, keyRing: keyRing)) } }
+        try translate { try database.read { db in try body(session(db)) } }
     }
 
     public func write<T>(_ body: (any SecretStoreWriter) throws -> T) throws -> T {
-        try translate { try database.write { db in try body(Session(db: db, keyRing: keyRing)) } }
+        try translate { try database.write { db in try body(session(db)) } }
+    }
+
+    /// A session over `db`, one of this store's connections.
+    func session(_ db: Database) -> Session {
+        Session(db: db, keyRing: keyRing, metadataCache: metadata)
     }
 
     /// The current `synchronous` setting of the writer connection (2 = FULL).
@@ -124,58 +130,69 @@ public final class SQLiteSecretStore: SecretStore {
 struct Session: SecretStoreWriter {
     let db: Database
     let keyRing: KeyRing
+    let metadataCache: MetadataCache
+
+    /// The statement for `sql`, prepared once per connection and then reused (GRDB's statement
+    /// cache): preparing statements anew took about a third of a read's CPU time.
+    private func statement(_ sql: String) throws -> Statement {
+        try db.cachedStatement(sql: sql)
+    }
+
+    /// The cached metadata, valid for this session's view of the database.
+    private func metadata() throws -> StoreMetadata {
+        try metadataCache.current(db)
+    }
+
+    /// The id `meta` records for an installation key.
+    private func installationKeyId(_ kind: InstallationKey) throws -> String? {
+        try metadata().meta[kind.metaKey]
+    }
 
     // MARK: Reading
 
     func accountId() throws -> String {
-        guard let account = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'account_id'") else {
+        guard let account = try metadata().meta["account_id"] else {
             throw SejfError(.internalServiceError, "The store has no account id: run `sejf init`.")
         }
         return account
     }
 
     func environments() throws -> [EnvironmentRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM environments ORDER BY name").map(environmentRecord)
+        try metadata().environments
     }
 
     func principals() throws -> [PrincipalRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM principals ORDER BY name").map(principalRecord)
+        try Row.fetchAll(statement("SELECT * FROM principals ORDER BY name")).map(principalRecord)
     }
 
     func principal(named name: String) throws -> PrincipalRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM principals WHERE name = ?", arguments: [name]).map(principalRecord)
+        try Row.fetchOne(statement("SELECT * FROM principals WHERE name = ?"), arguments: [name]).map(principalRecord)
     }
 
     func accessKeys(of principal: String?) throws -> [AccessKeyRecord] {
         let rows = try principal.map {
-            try Row.fetchAll(db, sql: "SELECT * FROM access_keys WHERE principal = ? ORDER BY created_at, rowid", arguments: [$0])
-        } ?? Row.fetchAll(db, sql: "SELECT * FROM access_keys ORDER BY principal, created_at, rowid")
+            try Row.fetchAll(statement("SELECT * FROM access_keys WHERE principal = ? ORDER BY created_at, rowid"), arguments: [$0])
+        } ?? Row.fetchAll(statement("SELECT * FROM access_keys ORDER BY principal, created_at, rowid"))
         return try rows.map(accessKeyRecord)
     }
 
     func accessKey(_ id: String) throws -> AccessKeyRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM access_keys WHERE id = ?", arguments: [id]).map(accessKeyRecord)
+        try Row.fetchOne(statement("SELECT * FROM access_keys WHERE id = ?"), arguments: [id]).map(accessKeyRecord)
     }
 
     func accessControl() throws -> AccessControl {
-        let decoder = JSONDecoder()
-        let roles = try Row.fetchAll(db, sql: "SELECT * FROM roles ORDER BY name").map { row -> AccessRole in
-            let rules = try decoder.decode([AccessRule].self, from: Data((row["rules"] as String).utf8))
-            return AccessRole(name: row["name"], description: row["description"], rules: rules)
-        }
-        let bindings = try Row.fetchAll(db, sql: "SELECT * FROM bindings ORDER BY name").map { row -> AccessBinding in
-            AccessBinding(name: row["name"], role: row["role"],
-                          principals: try decoder.decode([String].self, from: Data((row["principals"] as String).utf8)),
-                          environments: try decoder.decode([String].self, from: Data((row["environments"] as String).utf8)))
-        }
-        return AccessControl(roles: roles, bindings: bindings)
+        try metadata().accessControl
+    }
+
+    func activeAccessKeyPrincipal(_ id: String) throws -> String? {
+        try metadata().activeAccessKeys[id]
     }
 
     func auditCheckpoint() throws -> AuditCheckpoint? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1") else { return nil }
+        guard let row = try Row.fetchOne(statement("SELECT * FROM audit_checkpoints ORDER BY sequence DESC LIMIT 1")) else { return nil }
         let checkpoint = AuditCheckpoint(sequence: row["sequence"], hash: [UInt8](row["hash"] as Data),
                                          time: AuditTime(milliseconds: row["time_ms"]))
-        guard let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [InstallationKey.audit.metaKey]),
+        guard let id = try installationKeyId(.audit),
               constantTimeEquals(Self.checkpointMAC(checkpoint, key: try keyRing.installationKey(.audit, expectedId: id)),
                                  [UInt8](row["mac"] as Data)) else {
             throw SejfError(.decryptionFailure,
@@ -193,14 +210,14 @@ struct Session: SecretStoreWriter {
     }
 
     func auditHead() throws -> AuditCheckpoint {
-        if let row = try Row.fetchOne(db, sql: "SELECT sequence, hash, time_ms FROM audit_events ORDER BY sequence DESC LIMIT 1") {
+        if let row = try Row.fetchOne(statement("SELECT sequence, hash, time_ms FROM audit_events ORDER BY sequence DESC LIMIT 1")) {
             return AuditCheckpoint(sequence: row["sequence"], hash: [UInt8](row["hash"] as Data), time: AuditTime(milliseconds: row["time_ms"]))
         }
         return try auditCheckpoint() ?? .genesis
     }
 
     func auditEvents(after sequence: Int64, limit: Int) throws -> [StoredAuditEvent] {
-        try Row.fetchAll(db, sql: "SELECT * FROM audit_events WHERE sequence > ? ORDER BY sequence LIMIT ?",
+        try Row.fetchAll(statement("SELECT * FROM audit_events WHERE sequence > ? ORDER BY sequence LIMIT ?"),
                          arguments: [sequence, limit]).map(storedAuditEvent)
     }
 
@@ -220,29 +237,29 @@ struct Session: SecretStoreWriter {
         add("time_ms >= ?", filter.since?.milliseconds)
         add("time_ms < ?", filter.until?.milliseconds)
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        return try Row.fetchAll(db, sql: "SELECT * FROM audit_events \(whereClause) ORDER BY sequence DESC LIMIT ?",
+        return try Row.fetchAll(statement("SELECT * FROM audit_events \(whereClause) ORDER BY sequence DESC LIMIT ?"),
                                 arguments: StatementArguments(arguments + [limit])).map(storedAuditEvent)
     }
 
     func auditValueReads(environment: String, since: AuditTime) throws -> [AuditReadSummary] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(statement("""
             SELECT principal, secret_arn, COUNT(*) AS reads, MAX(time_ms) AS last_ms FROM audit_events
             WHERE environment = ? AND time_ms >= ? AND \(Schema.valueReadFilter)
             GROUP BY principal, secret_arn ORDER BY secret_arn, last_ms DESC, principal
-            """, arguments: [environment, since.milliseconds]).map {
+            """), arguments: [environment, since.milliseconds]).map {
             AuditReadSummary(principal: $0["principal"], secretArn: $0["secret_arn"], count: $0["reads"],
                              lastRead: AuditTime(milliseconds: $0["last_ms"]))
         }
     }
 
     func auditLastValueRead(environment: String, secretArn: String) throws -> AuditTime? {
-        try Int64.fetchOne(db, sql: """
+        try Int64.fetchOne(statement("""
             SELECT MAX(time_ms) FROM audit_events WHERE environment = ? AND secret_arn = ? AND \(Schema.valueReadFilter)
-            """, arguments: [environment, secretArn]).map(AuditTime.init(milliseconds:))
+            """), arguments: [environment, secretArn]).map(AuditTime.init(milliseconds:))
     }
 
     func auditHasher() throws -> @Sendable ([UInt8]) -> [UInt8] {
-        guard let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [InstallationKey.audit.metaKey]) else {
+        guard let id = try installationKeyId(.audit) else {
             // The id is recorded with the first event. Events without it mean the row was
             // removed, perhaps to pass off a chain rehashed without the key: never verify that.
             if try auditHead() != .genesis || auditCheckpoint() != nil {
@@ -259,10 +276,10 @@ struct Session: SecretStoreWriter {
     }
 
     func accessKeySecret(_ id: String) throws -> SecureBytes? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT principal, sealed_secret FROM access_keys WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(statement("SELECT principal, sealed_secret FROM access_keys WHERE id = ?"), arguments: [id]) else {
             return nil
         }
-        guard let keyId = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [InstallationKey.system.metaKey]) else {
+        guard let keyId = try installationKeyId(.system) else {
             throw SejfError(.decryptionFailure, "The store has access keys but no system key id.")
         }
         return try Envelope.openAccessKeySecret([UInt8](row["sealed_secret"] as Data), id: id, principal: row["principal"],
@@ -270,16 +287,15 @@ struct Session: SecretStoreWriter {
     }
 
     func environment(_ name: EnvironmentName) throws -> EnvironmentRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM environments WHERE name = ?", arguments: [name.rawValue]).map(environmentRecord)
+        try metadata().environments.first { $0.name == name }
     }
 
     func keys(of environment: EnvironmentName) throws -> [KeyRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM keys WHERE environment = ? ORDER BY active DESC, created_at DESC",
-                         arguments: [environment.rawValue]).map(keyRecord)
+        try metadata().keys[environment] ?? []
     }
 
     func rotationProgress(of secret: SecretRecord) throws -> RotationProgress? {
-        try Row.fetchOne(db, sql: "SELECT * FROM rotations WHERE secret_id = ?", arguments: [secret.rowId]).map { row in
+        try Row.fetchOne(statement("SELECT * FROM rotations WHERE secret_id = ?"), arguments: [secret.rowId]).map { row in
             RotationProgress(token: row["token"], kind: RotationProgress.Kind(rawValue: row["kind"]) ?? .rotate, step: row["step"],
                              rotator: row["rotator"], principal: row["principal"], startedAt: row["started_at"],
                              lastError: row["last_error"], failures: row["failures"], retryAt: row["retry_at"],
@@ -288,13 +304,13 @@ struct Session: SecretStoreWriter {
     }
 
     func secretsDueForRotation(by time: Double) throws -> [SecretRecord] {
-        let ids = try Int64.fetchAll(db, sql: """
+        let ids = try Int64.fetchAll(statement("""
             SELECT s.id FROM secrets s LEFT JOIN rotations r ON r.secret_id = s.id
             WHERE s.deleted_at IS NULL AND s.primary_id IS NULL AND (
                 (r.secret_id IS NULL AND s.rotation_enabled = 1 AND s.next_rotation_at <= ?)
                 OR (r.secret_id IS NOT NULL AND coalesce(r.retry_at, 0) <= ?))
             ORDER BY coalesce(r.retry_at, s.next_rotation_at), s.id
-            """, arguments: [time, time])
+            """), arguments: [time, time])
         return try ids.compactMap { try secret(rowId: $0) }
     }
 
@@ -307,37 +323,37 @@ struct Session: SecretStoreWriter {
 
     func secret(_ identifier: SecretIdentifier, in environment: EnvironmentName) throws -> SecretRecord? {
         let names = identifier.candidateNames
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(statement("""
             SELECT * FROM secrets WHERE environment = ? AND name IN (\(databaseQuestionMarks(count: names.count)))
-            """, arguments: StatementArguments([environment.rawValue] + names))
+            """), arguments: StatementArguments([environment.rawValue] + names))
         let account = try accountId()
         return try rows.lazy.map { try secretRecord($0, account: account) }.first { identifier.matches($0.arn) }
     }
 
     func secrets(in environment: EnvironmentName) throws -> [SecretRecord] {
         let account = try accountId()
-        return try Row.fetchAll(db, sql: "SELECT * FROM secrets WHERE environment = ? ORDER BY name",
+        return try Row.fetchAll(statement("SELECT * FROM secrets WHERE environment = ? ORDER BY name"),
                                 arguments: [environment.rawValue]).map { try secretRecord($0, account: account) }
     }
 
     func secret(rowId: Int64) throws -> SecretRecord? {
         let account = try accountId()
-        return try Row.fetchOne(db, sql: "SELECT * FROM secrets WHERE id = ?", arguments: [rowId]).map { try secretRecord($0, account: account) }
+        return try Row.fetchOne(statement("SELECT * FROM secrets WHERE id = ?"), arguments: [rowId]).map { try secretRecord($0, account: account) }
     }
 
     func replicas(of secret: SecretRecord) throws -> [SecretRecord] {
         let account = try accountId()
-        return try Row.fetchAll(db, sql: "SELECT * FROM secrets WHERE primary_id = ? ORDER BY environment", arguments: [secret.rowId])
+        return try Row.fetchAll(statement("SELECT * FROM secrets WHERE primary_id = ? ORDER BY environment"), arguments: [secret.rowId])
             .map { try secretRecord($0, account: account) }
     }
 
     func versions(of secret: SecretRecord) throws -> StagingLabels {
         var stages: [String: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT version_id, label FROM labels WHERE secret_id = ? ORDER BY position",
+        for row in try Row.fetchAll(statement("SELECT version_id, label FROM labels WHERE secret_id = ? ORDER BY position"),
                                     arguments: [secret.rowId]) {
             stages[row["version_id"], default: []].append(row["label"])
         }
-        let versions = try Row.fetchAll(db, sql: "SELECT version_id, created_at FROM versions WHERE secret_id = ? ORDER BY created_at, rowid",
+        let versions = try Row.fetchAll(statement("SELECT version_id, created_at FROM versions WHERE secret_id = ? ORDER BY created_at, rowid"),
                                         arguments: [secret.rowId]).map { row -> VersionSummary in
             let id: String = row["version_id"]
             return VersionSummary(id: id, createdAt: row["created_at"], stages: stages[id] ?? [])
@@ -346,13 +362,13 @@ struct Session: SecretStoreWriter {
     }
 
     func value(of secret: SecretRecord, versionId: String) throws -> SecretValue {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(statement("""
             SELECT v.is_binary, v.wrapped_key, v.ciphertext, k.* FROM versions v JOIN keys k ON k.id = v.key_id
             WHERE v.secret_id = ? AND v.version_id = ?
-            """, arguments: [secret.rowId, versionId]) else {
+            """), arguments: [secret.rowId, versionId]) else {
             throw SejfError.valueNotFound(versionId: versionId)
         }
-        let kek = try keyRing.key(for: keyRecord(row))
+        let kek = try keyRing.key(for: KeyRecord(row: row))
         let binding = Envelope.Binding(environment: secret.environment, arn: secret.arn.description, versionId: versionId)
         let sealed = Envelope.Sealed(wrappedKey: [UInt8](row["wrapped_key"] as Data), ciphertext: [UInt8](row["ciphertext"] as Data))
         let plaintext = try Envelope.open(sealed, binding: binding, kek: kek)
@@ -366,43 +382,43 @@ struct Session: SecretStoreWriter {
     // MARK: Writing
 
     func setAccountId(_ account: String) throws {
-        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('account_id', ?)", arguments: [account])
+        try statement("INSERT INTO meta (key, value) VALUES ('account_id', ?)").execute(arguments: [account])
     }
 
     func insertEnvironment(_ environment: EnvironmentRecord, key: KeyRecord) throws {
-        try db.execute(sql: "INSERT INTO environments (name, description, namespace, created_at) VALUES (?, ?, ?, ?)",
-                       arguments: [environment.name.rawValue, environment.description, environment.namespace, environment.createdAt])
-        try db.execute(sql: """
+        try statement("INSERT INTO environments (name, description, namespace, created_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [environment.name.rawValue, environment.description, environment.namespace, environment.createdAt])
+        try statement("""
             INSERT INTO keys (id, environment, source, kdf_salt, kdf_ops, kdf_mem, active, created_at)
             VALUES (?, ?, ?, ?, ?, ?, 1, ?)
-            """, arguments: [key.id, environment.name.rawValue, key.source.rawValue, key.salt.map { Data($0) },
+            """).execute(arguments: [key.id, environment.name.rawValue, key.source.rawValue, key.salt.map { Data($0) },
                              key.kdf.map { Int64($0.opsLimit) }, key.kdf.map { Int64($0.memLimit) }, key.createdAt])
     }
 
     func insertPrincipal(_ principal: PrincipalRecord) throws {
-        try db.execute(sql: "INSERT INTO principals (name, description, created_at) VALUES (?, ?, ?)",
-                       arguments: [principal.name, principal.description, principal.createdAt])
+        try statement("INSERT INTO principals (name, description, created_at) VALUES (?, ?, ?)")
+            .execute(arguments: [principal.name, principal.description, principal.createdAt])
     }
 
     func deletePrincipal(named name: String) throws {
-        try db.execute(sql: "DELETE FROM principals WHERE name = ?", arguments: [name])
+        try statement("DELETE FROM principals WHERE name = ?").execute(arguments: [name])
     }
 
     func insertAccessKey(_ key: AccessKeyRecord, secret: SecureBytes) throws {
         let sealed = try Envelope.sealAccessKeySecret(secret, id: key.id, principal: key.principal,
                                                       key: try installationKeyForWriting(.system))
-        try db.execute(sql: """
+        try statement("""
             INSERT INTO access_keys (id, principal, sealed_secret, status, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [key.id, key.principal, Data(sealed), key.status.rawValue, key.createdAt, key.lastUsedAt])
+            """).execute(arguments: [key.id, key.principal, Data(sealed), key.status.rawValue, key.createdAt, key.lastUsedAt])
     }
 
     func updateAccessKey(_ key: AccessKeyRecord) throws {
-        try db.execute(sql: "UPDATE access_keys SET status = ?, last_used_at = ? WHERE id = ?",
-                       arguments: [key.status.rawValue, key.lastUsedAt, key.id])
+        try statement("UPDATE access_keys SET status = ?, last_used_at = ? WHERE id = ?")
+            .execute(arguments: [key.status.rawValue, key.lastUsedAt, key.id])
     }
 
     func deleteAccessKey(_ id: String) throws {
-        try db.execute(sql: "DELETE FROM access_keys WHERE id = ?", arguments: [id])
+        try statement("DELETE FROM access_keys WHERE id = ?").execute(arguments: [id])
     }
 
     func appendAuditEvents(_ events: [AuditEvent]) throws -> [StoredAuditEvent] {
@@ -412,11 +428,11 @@ struct Session: SecretStoreWriter {
         let encoder = JSONEncoder()
         for event in events {
             let link = AuditChain.append(event, after: head, hash: hash)
-            try db.execute(sql: """
+            try statement("""
                 INSERT INTO audit_events (sequence, time_ms, environment, principal, access_key_id, action, secret_arn,
                     version_id, version_stages, outcome, error_code, source_address, user_agent, request_id, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [link.sequence, event.time.milliseconds, event.environment, event.principal, event.accessKeyId,
+                """).execute(arguments: [link.sequence, event.time.milliseconds, event.environment, event.principal, event.accessKeyId,
                                  event.action, event.secretArn, event.versionId,
                                  String(decoding: try encoder.encode(event.versionStages), as: UTF8.self),
                                  event.outcome.rawValue, event.errorCode, event.sourceAddress, event.userAgent, event.requestId,
@@ -430,22 +446,22 @@ struct Session: SecretStoreWriter {
     func pruneAudit(before time: AuditTime) throws -> AuditCheckpoint? {
         // The longest prefix of the chain dated before `time` (a clock that stepped back cannot
         // make it cut out newer events), as AuditChain.pruneCheckpoint defines it.
-        guard let last = try Row.fetchOne(db, sql: """
+        guard let last = try Row.fetchOne(statement("""
             SELECT sequence, hash, time_ms FROM audit_events
             WHERE sequence < COALESCE((SELECT MIN(sequence) FROM audit_events WHERE time_ms >= ?), 9223372036854775807)
             ORDER BY sequence DESC LIMIT 1
-            """, arguments: [time.milliseconds]) else { return nil }
+            """), arguments: [time.milliseconds]) else { return nil }
         let checkpoint = AuditCheckpoint(sequence: last["sequence"], hash: [UInt8](last["hash"] as Data),
                                          time: AuditTime(milliseconds: last["time_ms"]))
         // The append-only trigger guards against accidents; pruning lifts it inside this transaction.
         try db.execute(sql: "DROP TRIGGER IF EXISTS audit_events_no_delete")
-        try db.execute(sql: "DELETE FROM audit_events WHERE sequence <= ?", arguments: [checkpoint.sequence])
+        try statement("DELETE FROM audit_events WHERE sequence <= ?").execute(arguments: [checkpoint.sequence])
         try db.execute(sql: """
             CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
             BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END
             """)
-        try db.execute(sql: "INSERT INTO audit_checkpoints (sequence, hash, time_ms, mac) VALUES (?, ?, ?, ?)",
-                       arguments: [checkpoint.sequence, Data(checkpoint.hash), checkpoint.time.milliseconds,
+        try statement("INSERT INTO audit_checkpoints (sequence, hash, time_ms, mac) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [checkpoint.sequence, Data(checkpoint.hash), checkpoint.time.milliseconds,
                                    Data(Self.checkpointMAC(checkpoint, key: try installationKeyForWriting(.audit)))])
         return checkpoint
     }
@@ -464,26 +480,26 @@ struct Session: SecretStoreWriter {
     }
 
     func saveRole(_ role: AccessRole, at time: Double) throws {
-        try db.execute(sql: """
+        try statement("""
             INSERT INTO roles (name, description, rules, created_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (name) DO UPDATE SET description = excluded.description, rules = excluded.rules
-            """, arguments: [role.name, role.description, try Self.json(role.rules), time])
+            """).execute(arguments: [role.name, role.description, try Self.json(role.rules), time])
     }
 
     func deleteRole(named name: String) throws {
-        try db.execute(sql: "DELETE FROM roles WHERE name = ?", arguments: [name])
+        try statement("DELETE FROM roles WHERE name = ?").execute(arguments: [name])
     }
 
     func saveBinding(_ binding: AccessBinding, at time: Double) throws {
-        try db.execute(sql: """
+        try statement("""
             INSERT INTO bindings (name, role, principals, environments, created_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (name) DO UPDATE SET role = excluded.role, principals = excluded.principals,
                 environments = excluded.environments
-            """, arguments: [binding.name, binding.role, try Self.json(binding.principals), try Self.json(binding.environments), time])
+            """).execute(arguments: [binding.name, binding.role, try Self.json(binding.principals), try Self.json(binding.environments), time])
     }
 
     func deleteBinding(named name: String) throws {
-        try db.execute(sql: "DELETE FROM bindings WHERE name = ?", arguments: [name])
+        try statement("DELETE FROM bindings WHERE name = ?").execute(arguments: [name])
     }
 
     private static func json<T: Encodable>(_ value: T) throws -> String {
@@ -494,19 +510,19 @@ struct Session: SecretStoreWriter {
 
     /// The recorded installation key, or a new one recorded now.
     private func installationKeyForWriting(_ kind: InstallationKey) throws -> KeyEncryptionKey {
-        if let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [kind.metaKey]) {
+        if let id = try installationKeyId(kind) {
             return try keyRing.installationKey(kind, expectedId: id)
         }
         let key = try keyRing.createInstallationKey(kind)
-        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [kind.metaKey, key.id])
+        try statement("INSERT INTO meta (key, value) VALUES (?, ?)").execute(arguments: [kind.metaKey, key.id])
         return key
     }
 
     func insertSecret(_ secret: NewSecret) throws -> SecretRecord {
-        try db.execute(sql: """
+        try statement("""
             INSERT INTO secrets (environment, name, arn_suffix, description, kms_key_id, created_at, last_changed_at, primary_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [secret.arn.environment.rawValue, secret.arn.name, secret.arn.suffix, secret.description,
+            """).execute(arguments: [secret.arn.environment.rawValue, secret.arn.name, secret.arn.suffix, secret.description,
                              secret.kmsKeyId, secret.createdAt, secret.createdAt, secret.primaryRowId])
         let record = SecretRecord(rowId: db.lastInsertedRowID, arn: secret.arn, description: secret.description,
                                   kmsKeyId: secret.kmsKeyId, tags: secret.tags, createdAt: secret.createdAt,
@@ -517,11 +533,11 @@ struct Session: SecretStoreWriter {
     }
 
     func updateSecret(_ secret: SecretRecord) throws {
-        try db.execute(sql: """
+        try statement("""
             UPDATE secrets SET description = ?, kms_key_id = ?, last_changed_at = ?, last_accessed_at = ?,
                 deleted_at = ?, purge_at = ?, primary_id = ?, rotation_enabled = ?, rotation_lambda_arn = ?,
                 rotation_rules = ?, last_rotated_at = ?, next_rotation_at = ?, resource_policy = ? WHERE id = ?
-            """, arguments: [secret.description, secret.kmsKeyId, secret.lastChangedAt, secret.lastAccessedAt,
+            """).execute(arguments: [secret.description, secret.kmsKeyId, secret.lastChangedAt, secret.lastAccessedAt,
                              secret.deletion?.deletedAt, secret.deletion?.purgeAt, secret.primaryRowId, secret.rotation.enabled,
                              secret.rotation.rotatorARN, secret.rotation.rulesJSON, secret.rotation.lastRotatedAt,
                              secret.rotation.nextRotationAt, secret.resourcePolicy, secret.rowId])
@@ -537,64 +553,59 @@ struct Session: SecretStoreWriter {
         var plaintext = value.bytes
         defer { SecureBytes.wipe(&plaintext) }
         let sealed = try Envelope.seal(plaintext, binding: binding, kek: kek)
-        try db.execute(sql: """
+        try statement("""
             INSERT INTO versions (secret_id, version_id, created_at, is_binary, key_id, wrapped_key, ciphertext)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [secret.rowId, id, createdAt, value.isBinary, kek.id, Data(sealed.wrappedKey), Data(sealed.ciphertext)])
+            """).execute(arguments: [secret.rowId, id, createdAt, value.isBinary, kek.id, Data(sealed.wrappedKey), Data(sealed.ciphertext)])
     }
 
     func saveVersions(_ labels: StagingLabels, of secret: SecretRecord) throws {
-        try db.execute(sql: "DELETE FROM labels WHERE secret_id = ?", arguments: [secret.rowId])
+        try statement("DELETE FROM labels WHERE secret_id = ?").execute(arguments: [secret.rowId])
         let kept = Set(labels.versions.map(\.id))
-        let stored = try String.fetchAll(db, sql: "SELECT version_id FROM versions WHERE secret_id = ?", arguments: [secret.rowId])
+        let stored = try String.fetchAll(statement("SELECT version_id FROM versions WHERE secret_id = ?"), arguments: [secret.rowId])
         for id in stored where !kept.contains(id) {
-            try db.execute(sql: "DELETE FROM versions WHERE secret_id = ? AND version_id = ?", arguments: [secret.rowId, id])
+            try statement("DELETE FROM versions WHERE secret_id = ? AND version_id = ?").execute(arguments: [secret.rowId, id])
         }
         for version in labels.versions {
             for (position, label) in version.stages.enumerated() {
-                try db.execute(sql: "INSERT INTO labels (secret_id, label, version_id, position) VALUES (?, ?, ?, ?)",
-                               arguments: [secret.rowId, label, version.id, position])
+                try statement("INSERT INTO labels (secret_id, label, version_id, position) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [secret.rowId, label, version.id, position])
             }
         }
     }
 
     func saveRotationProgress(_ progress: RotationProgress?, of secret: SecretRecord) throws {
         guard let progress else {
-            return try db.execute(sql: "DELETE FROM rotations WHERE secret_id = ?", arguments: [secret.rowId])
+            return try statement("DELETE FROM rotations WHERE secret_id = ?").execute(arguments: [secret.rowId])
         }
-        try db.execute(sql: """
+        try statement("""
             INSERT OR REPLACE INTO rotations (secret_id, token, kind, step, rotator, principal, started_at, last_error, failures,
                                               retry_at, holder, lease_until)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [secret.rowId, progress.token, progress.kind.rawValue, progress.step, progress.rotator, progress.principal,
+            """).execute(arguments: [secret.rowId, progress.token, progress.kind.rawValue, progress.step, progress.rotator, progress.principal,
                              progress.startedAt, progress.lastError, progress.failures, progress.retryAt, progress.holder,
                              progress.leaseUntil])
     }
 
     func purgeSecret(_ secret: SecretRecord) throws {
-        try db.execute(sql: "DELETE FROM labels WHERE secret_id = ?", arguments: [secret.rowId])
-        try db.execute(sql: "DELETE FROM secrets WHERE id = ?", arguments: [secret.rowId])
+        try statement("DELETE FROM labels WHERE secret_id = ?").execute(arguments: [secret.rowId])
+        try statement("DELETE FROM secrets WHERE id = ?").execute(arguments: [secret.rowId])
     }
 
     func purgeExpiredSecrets(now: Double) throws -> Int {
-        try db.execute(sql: "DELETE FROM labels WHERE secret_id IN (SELECT id FROM secrets WHERE purge_at <= ?)", arguments: [now])
-        try db.execute(sql: "DELETE FROM secrets WHERE purge_at <= ?", arguments: [now])
+        try statement("DELETE FROM labels WHERE secret_id IN (SELECT id FROM secrets WHERE purge_at <= ?)").execute(arguments: [now])
+        try statement("DELETE FROM secrets WHERE purge_at <= ?").execute(arguments: [now])
         return db.changesCount
     }
 
     // MARK: Rows
 
     private func saveTags(_ secret: SecretRecord) throws {
-        try db.execute(sql: "DELETE FROM tags WHERE secret_id = ?", arguments: [secret.rowId])
+        try statement("DELETE FROM tags WHERE secret_id = ?").execute(arguments: [secret.rowId])
         for (position, tag) in secret.tags.enumerated() {
-            try db.execute(sql: "INSERT INTO tags (secret_id, key, value, position) VALUES (?, ?, ?, ?)",
-                           arguments: [secret.rowId, tag.key, tag.value, position])
+            try statement("INSERT INTO tags (secret_id, key, value, position) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [secret.rowId, tag.key, tag.value, position])
         }
-    }
-
-    private func environmentRecord(_ row: Row) throws -> EnvironmentRecord {
-        EnvironmentRecord(name: try EnvironmentName(row["name"]), description: row["description"],
-                          namespace: row["namespace"], createdAt: row["created_at"])
     }
 
     private func principalRecord(_ row: Row) -> PrincipalRecord {
@@ -609,13 +620,9 @@ struct Session: SecretStoreWriter {
                                lastUsedAt: row["last_used_at"])
     }
 
-    private func keyRecord(_ row: Row) throws -> KeyRecord {
-        try KeyRecord(row: row)
-    }
-
     private func secretRecord(_ row: Row, account: String) throws -> SecretRecord {
         let id: Int64 = row["id"]
-        let tags = try Row.fetchAll(db, sql: "SELECT key, value FROM tags WHERE secret_id = ? ORDER BY position", arguments: [id])
+        let tags = try Row.fetchAll(statement("SELECT key, value FROM tags WHERE secret_id = ? ORDER BY position"), arguments: [id])
             .map { Tag(key: $0["key"], value: $0["value"]) }
         let deletedAt: Double? = row["deleted_at"]
         let purgeAt: Double? = row["purge_at"]

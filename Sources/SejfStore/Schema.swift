@@ -239,6 +239,30 @@ enum Schema {
                 BEGIN SELECT RAISE(ABORT, 'the active key of an environment cannot be deleted'); END;
                 """)
         }
+        migrator.registerMigration("v7: metadata generation") { db in
+            try db.execute(sql: """
+                -- A fresh random number each time a table StoreMetadata caches changes, so every
+                -- process knows when its cached snapshot is stale (see StoreMetadata).
+                CREATE TABLE metadata_generation (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    value INTEGER NOT NULL
+                ) STRICT;
+                INSERT INTO metadata_generation (id, value) VALUES (1, random());
+                """)
+            for table in ["meta", "environments", "keys", "roles", "bindings", "access_keys"] {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    // An access key's use (`last_used_at`) is not metadata.
+                    let when = table == "access_keys" && event == "UPDATE"
+                        ? "WHEN OLD.id IS NOT NEW.id OR OLD.principal IS NOT NEW.principal OR OLD.status IS NOT NEW.status"
+                            + " OR OLD.sealed_secret IS NOT NEW.sealed_secret"
+                        : ""
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_\(event.lowercased())_moves_metadata_generation AFTER \(event) ON \(table) \(when)
+                        BEGIN UPDATE metadata_generation SET value = random(); END
+                        """)
+                }
+            }
+        }
         return migrator
     }
 }

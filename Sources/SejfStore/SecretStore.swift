@@ -163,6 +163,8 @@ public protocol SecretStoreReader {
     /// Access keys of one principal, or of all when `principal` is nil, oldest first.
     func accessKeys(of principal: String?) throws -> [AccessKeyRecord]
     func accessKey(_ id: String) throws -> AccessKeyRecord?
+    /// The principal of an active access key; nil for an unknown or inactive one.
+    func activeAccessKeyPrincipal(_ id: String) throws -> String?
     /// The custom roles and all bindings (built-in roles come from `SejfCore`).
     func accessControl() throws -> AccessControl
     /// Where the stored chain starts: the prune checkpoint, or nil when nothing was pruned.

@@ -1,4 +1,5 @@
 import Foundation
+import SejfCrypto
 import Metrics
 import SejfCore
 import SejfStore
@@ -88,7 +89,7 @@ extension SecretsService {
                 let labels = try writer.versions(of: secret)
                 switch kind {
                 case .rotate:
-                    let id = token ?? UUID().uuidString.lowercased()
+                    let id = token ?? randomUUIDString()
                     if let existing = labels.version(id: id), !existing.stages.contains(StagingLabels.pending) {
                         throw SejfError(.resourceExists, "Version \(id) of \(secret.name) already exists; use a new ClientRequestToken.")
                     }

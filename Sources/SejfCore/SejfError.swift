@@ -19,6 +19,8 @@ public struct SejfError: Error, Equatable, Sendable, CustomStringConvertible {
         case publicPolicy = "PublicPolicyException"
         case preconditionNotMet = "PreconditionNotMetException"
         case internalServiceError = "InternalServiceError"
+        /// The access key that signed the request is unknown or no longer active.
+        case unrecognizedClient = "UnrecognizedClientException"
     }
 
     public let code: Code
@@ -33,6 +35,10 @@ public struct SejfError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension SejfError {
+    /// `UnrecognizedClientException`, in AWS's words, for a request signed with an access key that
+    /// is unknown, inactive or deleted.
+    public static let unrecognizedClient = SejfError(.unrecognizedClient, "The security token included in the request is invalid.")
+
     /// `ResourceNotFoundException` for a secret that does not exist (or is purged).
     public static let secretNotFound = SejfError(.resourceNotFound, "Secrets Manager can't find the specified secret.")
 

@@ -8,6 +8,8 @@ final class RequestScope: @unchecked Sendable {
     let context: RequestContext
     /// Set by ``SecretsService/authorize(_:_:in:)``; an operation that returns without it is a bug.
     var isAuthorized = false
+    /// Set once the signing access key was confirmed active in a transaction of this request.
+    var isAccessKeyConfirmed = false
     /// Set when the event was written in the operation's own transaction.
     var isAudited = false
     var secretARN: String?

@@ -118,11 +118,16 @@ extension SecretsService {
         }
     }
 
-    /// For SigV4: the principal of an active access key, or nil for an unknown or revoked one
-    /// (read from the cached metadata: a key revoked by any process fails its next request).
+    /// For SigV4: the principal of an active access key, or nil for an unknown or revoked one.
     /// Records the key's last use, at most once a minute per key.
+    ///
+    /// The answer comes from the metadata this process read last, without a read of its own: the
+    /// operation then confirms, in the transaction that serves the request, that the key is still
+    /// active (``authorize(_:_:in:)``), so a key revoked by any process fails its next request.
+    /// A key the cached metadata does not know is looked up afresh.
     public func activeAccessKeyOwner(_ accessKeyId: String) throws -> Principal? {
-        guard let principal = try store.read({ try $0.activeAccessKeyPrincipal(accessKeyId) }) else { return nil }
+        guard let principal = try store.recentActiveAccessKeyPrincipal(accessKeyId)
+                ?? store.read({ try $0.activeAccessKeyPrincipal(accessKeyId) }) else { return nil }
         recordUse(ofAccessKey: accessKeyId)
         return Principal(name: principal)
     }

@@ -63,11 +63,21 @@ public final class SecretsService: Sendable {
     /// action such as ListSecrets), and records the secret for the audit event.
     /// - Throws: `AccessDeniedException` in AWS's form, naming nothing secret.
     func authorize(_ scope: RequestScope, _ secret: SecretFacts?, in reader: any SecretStoreReader) throws {
+        try confirmAccessKey(scope, in: reader)
         scope.secretARN = secret?.arn.description
         let request = try accessRequest(scope, secret, in: reader)
         let decision = try reader.accessControl().decide(request)
         if let denied = decision.accessDeniedError(for: request) { throw denied }
         scope.isAuthorized = true
+    }
+
+    /// Confirms, once per request and inside the transaction that serves it, that the access key
+    /// that signed the request is still active and still the principal's (the server
+    /// authenticated it against metadata that may have changed since).
+    private func confirmAccessKey(_ scope: RequestScope, in reader: any SecretStoreReader) throws {
+        guard !scope.isAccessKeyConfirmed, let accessKeyId = scope.context.accessKeyId else { return }
+        guard try reader.activeAccessKeyPrincipal(accessKeyId) == scope.context.principal.name else { throw SejfError.unrecognizedClient }
+        scope.isAccessKeyConfirmed = true
     }
 
     func accessRequest(_ scope: RequestScope, _ secret: SecretFacts?, in reader: any SecretStoreReader) throws -> AccessRequest {

@@ -75,16 +75,21 @@ public final class SQLiteSecretStore: SecretStore {
     }
 
     public func read<T>(_ body: (any SecretStoreReader) throws -> T) throws -> T {
-        try translate { try database.read { db in try body(session(db)) } }
+        try translate { try database.read { db in try body(session(db, readOnly: true)) } }
     }
 
     public func write<T>(_ body: (any SecretStoreWriter) throws -> T) throws -> T {
         try translate { try database.write { db in try body(session(db)) } }
     }
 
-    /// A session over `db`, one of this store's connections.
-    func session(_ db: Database) -> Session {
-        Session(db: db, keyRing: keyRing, metadataCache: metadata)
+    public func recentActiveAccessKeyPrincipal(_ id: String) -> String? {
+        metadata.recent?.activeAccessKeys[id]
+    }
+
+    /// A session over `db`, one of this store's connections; `readOnly` for a read transaction,
+    /// which can take the metadata once (a write transaction may change it as it goes).
+    func session(_ db: Database, readOnly: Bool = false) -> Session {
+        Session(db: db, keyRing: keyRing, metadataCache: metadata, readSnapshot: readOnly ? ReadSnapshot() : nil)
     }
 
     /// The current `synchronous` setting of the writer connection (2 = FULL).
@@ -126,11 +131,18 @@ public final class SQLiteSecretStore: SecretStore {
     }
 }
 
+/// The metadata a read transaction saw: one snapshot cannot see it change.
+final class ReadSnapshot {
+    var metadata: StoreMetadata?
+}
+
 /// One read snapshot or write transaction.
 struct Session: SecretStoreWriter {
     let db: Database
     let keyRing: KeyRing
     let metadataCache: MetadataCache
+    /// For a read transaction: its metadata, once fetched.
+    let readSnapshot: ReadSnapshot?
 
     /// The statement for `sql`, prepared once per connection and then reused (GRDB's statement
     /// cache): preparing statements anew took about a third of a read's CPU time.
@@ -140,7 +152,11 @@ struct Session: SecretStoreWriter {
 
     /// The cached metadata, valid for this session's view of the database.
     private func metadata() throws -> StoreMetadata {
-        try metadataCache.current(db)
+        guard let readSnapshot else { return try metadataCache.current(db) }
+        if let metadata = readSnapshot.metadata { return metadata }
+        let metadata = try metadataCache.current(db)
+        readSnapshot.metadata = metadata
+        return metadata
     }
 
     /// The id `meta` records for an installation key.

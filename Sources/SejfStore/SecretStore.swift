@@ -252,4 +252,9 @@ public protocol SecretStoreWriter: SecretStoreReader {
 public protocol SecretStore: Sendable {
     func read<T>(_ body: (any SecretStoreReader) throws -> T) throws -> T
     func write<T>(_ body: (any SecretStoreWriter) throws -> T) throws -> T
+    /// The principal of an active access key as the metadata this process read last knows it,
+    /// without reading the database: nil when it does not (read it afresh then). What it says
+    /// may be stale, so a request authenticated by it must be confirmed with
+    /// ``SecretStoreReader/activeAccessKeyPrincipal(_:)`` in the transaction that serves it.
+    func recentActiveAccessKeyPrincipal(_ id: String) -> String?
 }

@@ -30,6 +30,9 @@ struct StoreMetadata: Sendable {
 final class MetadataCache: Sendable {
     private let snapshot = Mutex<StoreMetadata?>(nil)
 
+    /// The snapshot loaded last, whatever has changed since (nil before the first load).
+    var recent: StoreMetadata? { snapshot.withLock { $0 } }
+
     /// The snapshot valid for `db`'s view of the database, loaded anew when the generation moved.
     func current(_ db: Database) throws -> StoreMetadata {
         let generation = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM metadata_generation")) ?? 0

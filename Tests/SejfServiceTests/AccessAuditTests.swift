@@ -5,9 +5,14 @@ import SejfCore
 @testable import SejfStore
 
 extension ServiceFixture {
+    /// A request signed by the principal's access key (made on first use), as the server builds it.
     func context(_ principal: String, _ env: String = "dev") throws -> RequestContext {
-        RequestContext(environment: try EnvironmentName(env), principal: Principal(name: principal), accessKeyId: "AKIATEST",
+        RequestContext(environment: try EnvironmentName(env), principal: Principal(name: principal), accessKeyId: try accessKeyId(of: principal),
                        sourceAddress: "10.0.0.7", userAgent: "test-agent", requestId: "req-\(principal)-\(env)")
+    }
+
+    func accessKeyId(of principal: String) throws -> String {
+        try service.listAccessKeys(of: principal).first?.AccessKeyId ?? service.createAccessKey(for: principal).AccessKeyId
     }
 
     func principal(_ name: String, role: String, envs: [String]) throws {
@@ -86,6 +91,34 @@ struct AccessControlPipelineTests {
     }
 }
 
+/// The server authenticates against cached metadata; the transaction that serves the request
+/// confirms the signing key is still active and still the principal's.
+struct AccessKeyConfirmationTests {
+    @Test func aRevokedOrForeignKeyIsRefusedInsideTheOperation() throws {
+        let f = try ServiceFixture()
+        try f.create("db/password", "secret")
+        try f.principal("api", role: "reader", envs: ["dev"])
+        try f.principal("ops", role: "reader", envs: ["dev"])
+        let read = { (context: RequestContext) in
+            _ = try f.service.getSecretValue(GetSecretValueRequest(SecretId: "db/password"), context)
+        }
+        try read(f.context("api"))
+
+        var foreign = try f.context("api")
+        foreign.accessKeyId = try f.accessKeyId(of: "ops")
+        expectCode(.unrecognizedClient) { try read(foreign) }
+
+        try f.service.setAccessKeyStatus(try f.accessKeyId(of: "api"), active: false)
+        expectCode(.unrecognizedClient) { try read(f.context("api")) }
+        expectCode(.unrecognizedClient) { _ = try f.service.listSecrets(ListSecretsRequest(), f.context("api")) }
+        let refused = try f.events(AuditFilter(principal: "api", action: AuditAction.getSecretValue)).filter { $0.outcome != .allowed }
+        #expect(refused.map(\.errorCode) == Array(repeating: SejfError.Code.unrecognizedClient.rawValue, count: 2), "the foreign key and the revoked one")
+
+        try f.service.setAccessKeyStatus(try f.accessKeyId(of: "api"), active: true)
+        try read(f.context("api"))
+    }
+}
+
 struct AuditPipelineTests {
     @Test func oneEventPerReadWithItsFieldsAndNeverTheValue() throws {
         let f = try ServiceFixture()
@@ -96,7 +129,7 @@ struct AuditPipelineTests {
         #expect(reads.count == 1)
         let event = try #require(reads.first)
         #expect(event.principal == "api")
-        #expect(event.accessKeyId == "AKIATEST")
+        #expect(event.accessKeyId == (try f.accessKeyId(of: "api")))
         #expect(event.sourceAddress == "10.0.0.7")
         #expect(event.userAgent == "test-agent")
         #expect(event.requestId == "req-api-dev")

@@ -314,6 +314,38 @@ def test_a_failed_authentication_with_a_known_key_is_audited(world):
     assert not [e for e in audit_events(world.installation["data"]) if e["requestId"] == unknown_id]
 
 
+def test_changes_made_by_the_cli_count_from_the_next_request(world):
+    """The server caches metadata and signing keys; a key revoked, reactivated, created or
+    deleted, and a binding removed, by another process, still count from the very next request."""
+    name = f"rotating-{world.run}"
+    sejf(world.installation, "principal", "create", name)
+    sejf(world.installation, "bind", "reader", "--principal", name, "--env", "dev")
+    key = json.loads(sejf(world.installation, "key", "create", name, "--output", "json").stdout)
+    client = make_client(world.installation, "dev", key["AccessKeyId"], key["SecretAccessKey"])
+    value = world.values[("dev", world.app)]
+    # A key created after the server cached its metadata works at once.
+    assert client.get_secret_value(SecretId=world.app)["SecretString"] == value
+
+    sejf(world.installation, "key", "revoke", key["AccessKeyId"])
+    for call in (lambda: client.get_secret_value(SecretId=world.app), lambda: client.list_secrets()):
+        with pytest.raises(ClientError) as refused:
+            call()
+        assert error_of(refused)[0] == "UnrecognizedClientException"
+
+    sejf(world.installation, "key", "activate", key["AccessKeyId"])
+    assert client.get_secret_value(SecretId=world.app)["SecretString"] == value
+
+    sejf(world.installation, "unbind", "reader", "--principal", name)
+    with pytest.raises(ClientError) as denied:
+        client.get_secret_value(SecretId=world.app)
+    assert error_of(denied)[0] == "AccessDeniedException"
+
+    sejf(world.installation, "key", "delete", key["AccessKeyId"])
+    with pytest.raises(ClientError) as deleted:
+        client.get_secret_value(SecretId=world.app)
+    assert error_of(deleted)[0] == "UnrecognizedClientException"
+
+
 def test_the_trail_still_verifies(world):
     result = sejf(world.installation, "audit", "verify")
     assert result.stdout.startswith("ok: "), result.stdout

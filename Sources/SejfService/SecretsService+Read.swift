@@ -7,25 +7,35 @@ extension SecretsService {
     public func getSecretValue(_ request: GetSecretValueRequest, _ context: RequestContext) throws -> GetSecretValueResponse {
         if let id = request.VersionId { try VersionToken.validate(id, member: "versionId") }
         if let stage = request.VersionStage { try SejfError.checkLength("versionStage", stage.count, min: 1, max: 256) }
-        let today = (clock() / 86_400).rounded(.down) * 86_400
         let (response, secret) = try perform(.getSecretValue, context) { scope in
-            try store.read { reader in
-                let secret = try authorizedSecret(request.SecretId, scope, in: reader)
-                try requireNotDeleted(secret)
-                let version = try resolveVersion(try reader.versions(of: secret), id: request.VersionId, stage: request.VersionStage)
-                scope.version(version)
-                let value = try reader.value(of: secret, versionId: version.id)
-                var response = GetSecretValueResponse(ARN: secret.arn.description, Name: secret.name, VersionId: version.id,
-                                                      VersionStages: version.stages, CreatedDate: version.createdAt)
-                switch value {
-                case .string(let s): response.SecretString = s
-                case .binary(let b): response.SecretBinary = Data(b)
-                }
-                return (response, secret)
-            }
+            try store.read { reader in try readValue(request, scope, in: reader) }
         }
-        if secret.lastAccessedAt != today { recordAccess(secret.arn, day: today, context) }
+        noteAccess(to: [secret], context)
         return response
+    }
+
+    /// The value a validated `request` asks for, once `scope`'s caller may read it (one
+    /// `GetSecretValue`, alone or in a batch); the secret, for ``noteAccess(to:_:)``.
+    func readValue(_ request: GetSecretValueRequest, _ scope: RequestScope,
+                   in reader: any SecretStoreReader) throws -> (GetSecretValueResponse, SecretRecord) {
+        let secret = try authorizedSecret(request.SecretId, scope, in: reader)
+        try requireNotDeleted(secret)
+        let version = try resolveVersion(try reader.versions(of: secret), id: request.VersionId, stage: request.VersionStage)
+        scope.version(version)
+        let value = try reader.value(of: secret, versionId: version.id)
+        var response = GetSecretValueResponse(ARN: secret.arn.description, Name: secret.name, VersionId: version.id,
+                                              VersionStages: version.stages, CreatedDate: version.createdAt)
+        switch value {
+        case .string(let s): response.SecretString = s
+        case .binary(let b): response.SecretBinary = Data(b)
+        }
+        return (response, secret)
+    }
+
+    /// Sets `LastAccessedDate` of the secrets read that do not carry today's date yet.
+    func noteAccess(to secrets: [SecretRecord], _ context: RequestContext) {
+        let today = (clock() / 86_400).rounded(.down) * 86_400
+        for secret in secrets where secret.lastAccessedAt != today { recordAccess(secret.arn, day: today, context) }
     }
 
     /// Sets `LastAccessedDate` (a date, as in AWS, so at most one write per secret per day).

@@ -293,7 +293,7 @@ extension SecretsService {
             }
             return try perform(.batchGetSecretValue, context) { scope in
                 try store.read { try authorize(scope, nil, in: $0) }
-                return readEach(ids, next: nil, context)
+                return try readEach(ids, next: nil, context)
             }
         case (nil, .some(let filters)):
             let maxResults = request.MaxResults ?? 20
@@ -303,23 +303,48 @@ extension SecretsService {
             return try perform(.batchGetSecretValue, context) { scope in
                 try store.read { try authorize(scope, nil, in: $0) }
                 let page = try listSecrets(ListSecretsRequest(MaxResults: maxResults, NextToken: request.NextToken, Filters: filters), context)
-                return readEach(page.SecretList.map(\.ARN), next: page.NextToken, context)
+                return try readEach(page.SecretList.map(\.ARN), next: page.NextToken, context)
             }
         }
     }
 
-    private func readEach(_ ids: [String], next: String?, _ context: RequestContext) -> BatchGetSecretValueResponse {
-        var values: [GetSecretValueResponse] = []
-        var errors: [APIErrorEntry] = []
-        for id in ids {
-            do {
-                values.append(try getSecretValue(GetSecretValueRequest(SecretId: id), context))
-            } catch let error as SejfError {
-                errors.append(APIErrorEntry(SecretId: id, ErrorCode: error.code.rawValue, Message: error.message))
-            } catch {
-                errors.append(APIErrorEntry(SecretId: id, ErrorCode: SejfError.Code.internalServiceError.rawValue, Message: "An internal error occurred."))
+    /// Reads each secret as its own `GetSecretValue` — authorized, and audited with an event of its
+    /// own, as AWS records them — but in one read transaction, with all the events made durable
+    /// in one commit before any value is returned. A secret that cannot be read is an entry in
+    /// `Errors`; a batch whose events cannot be written is refused as a whole.
+    private func readEach(_ ids: [String], next: String?, _ context: RequestContext) throws -> BatchGetSecretValueResponse {
+        let scopes = ids.map { _ in RequestScope(action: .getSecretValue, context: context) }
+        let outcomes = try store.read { reader in
+            zip(ids, scopes).map { id, scope in
+                Result { try readValue(GetSecretValueRequest(SecretId: id), scope, in: reader) }.mapError { error in
+                    error as? SejfError ?? SejfError(.internalServiceError, "An internal error occurred.")
+                }
             }
         }
+        let now = clock()
+        let events = zip(scopes, outcomes).map { scope, outcome in
+            switch outcome {
+            case .success:
+                precondition(scope.isAuthorized, "a batch read acted without an authorization check")
+                return scope.event(at: now, failure: nil)
+            case .failure(let error):
+                return scope.event(at: now, failure: error)
+            }
+        }
+        do {
+            try audit.record(events)
+        } catch {
+            throw SejfError(.internalServiceError, "The request could not be audited, so it was not served: \(error)")
+        }
+        var values: [GetSecretValueResponse] = []
+        var errors: [APIErrorEntry] = []
+        for (id, outcome) in zip(ids, outcomes) {
+            switch outcome {
+            case .success(let (value, _)): values.append(value)
+            case .failure(let error): errors.append(APIErrorEntry(SecretId: id, ErrorCode: error.code.rawValue, Message: error.message))
+            }
+        }
+        noteAccess(to: outcomes.compactMap { try? $0.get().1 }, context)
         return BatchGetSecretValueResponse(SecretValues: values, NextToken: next, Errors: errors)
     }
 

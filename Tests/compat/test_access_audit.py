@@ -210,6 +210,14 @@ def test_batch_get_reports_the_secrets_the_caller_may_not_read_in_errors(world):
     for secret_id, entry in errors.items():
         assert entry["ErrorCode"] == "AccessDeniedException"
         assert world.values[("dev", secret_id)] not in entry.get("Message", "")
+    # One GetSecretValue event per secret, in the order asked, then the batch's own event.
+    events = sorted((e for e in audit_events(world.installation["data"])
+                     if e["requestId"] == answer["ResponseMetadata"]["RequestId"]), key=lambda e: e["sequence"])
+    assert [(e["action"], e["secretArn"], e["outcome"]) for e in events] == [
+        ("secretsmanager:GetSecretValue", world.arns[("dev", world.cfg)], "allowed"),
+        ("secretsmanager:GetSecretValue", world.arns[("dev", world.app)], "denied"),
+        ("secretsmanager:GetSecretValue", world.arns[("dev", world.db)], "denied"),
+        ("secretsmanager:BatchGetSecretValue", None, "allowed")]
 
     answer = world.client("denier").batch_get_secret_value(SecretIdList=[world.app, world.db])
     assert [v["Name"] for v in answer["SecretValues"]] == [world.app]

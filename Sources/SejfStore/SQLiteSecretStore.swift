@@ -16,6 +16,8 @@ public final class SQLiteSecretStore: SecretStore {
     let path: String
     let keyRing: KeyRing
     let metadata = MetadataCache()
+    /// Concurrent writes share a transaction and its fsync (see ``write(_:)``).
+    private let writes: GroupCommitter<WriteJob, Void>
 
     /// Opens (and migrates) the database at `path`, creating it with mode 0600 when missing.
     /// - Throws: `InternalServiceError` with SQLite's reason when the file cannot be opened.
@@ -26,6 +28,7 @@ public final class SQLiteSecretStore: SecretStore {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "sejf"
+        let database: any DatabaseWriter
         do {
             database = try Self.openReadWrite(path, configuration)
         } catch let error as DatabaseError where Self.canOpenReadOnly(path, after: error) {
@@ -39,6 +42,8 @@ public final class SQLiteSecretStore: SecretStore {
         } catch {
             throw Self.storageError(error, path: path)
         }
+        self.database = database
+        writes = GroupCommitter { jobs in try WriteJob.commit(jobs, in: database) }
     }
 
     private static func openReadWrite(_ path: String, _ configuration: Configuration) throws -> DatabasePool {
@@ -78,8 +83,21 @@ public final class SQLiteSecretStore: SecretStore {
         try translate { try database.read { db in try body(session(db, readOnly: true)) } }
     }
 
+    /// Runs `body` in a write transaction and returns once it is durable. Concurrent writes are
+    /// grouped: one transaction, one fsync, each write in a savepoint of its own, so a write that
+    /// throws undoes only itself, and each caller still sees its own outcome (group commit).
     public func write<T>(_ body: (any SecretStoreWriter) throws -> T) throws -> T {
-        try translate { try database.write { db in try body(session(db)) } }
+        try translate {
+            try withoutActuallyEscaping(body) { body in
+                var result: T?
+                let job = WriteJob { db in result = try body(self.session(db)) }
+                // The committing thread may still hold the job: the closure must not outlive `body`.
+                defer { job.discardBody() }
+                try writes.submit(job)
+                if let error = job.error { throw error }
+                return result!
+            }
+        }
     }
 
     public func recentActiveAccessKeyPrincipal(_ id: String) -> String? {
@@ -128,6 +146,42 @@ public final class SQLiteSecretStore: SecretStore {
         default: reason = db.message ?? "\(db.resultCode)"
         }
         return SejfError(.internalServiceError, "Storage error at \(path): \(reason); nothing was written.")
+    }
+}
+
+/// One caller's write in a group commit: its body, then what it threw.
+final class WriteJob: @unchecked Sendable {
+    private var body: ((Database) throws -> Void)?
+    /// Set by the committing thread before the caller is woken.
+    private(set) var error: (any Error)?
+
+    init(_ body: @escaping (Database) throws -> Void) {
+        self.body = body
+    }
+
+    /// Drops the body once its commit is over (it captures its caller's non-escaping closure).
+    func discardBody() {
+        body = nil
+    }
+
+    /// Runs `jobs` in one transaction, each in its own savepoint. A job that throws is rolled
+    /// back alone; if SQLite gave up the whole transaction (a full disk, an I/O error), every job
+    /// fails with that error.
+    static func commit(_ jobs: [WriteJob], in database: any DatabaseWriter) throws -> [Void] {
+        try database.write { db in
+            for job in jobs {
+                do {
+                    try db.inSavepoint {
+                        try job.body?(db)
+                        return .commit
+                    }
+                } catch {
+                    guard db.isInsideTransaction else { throw error }
+                    job.error = error
+                }
+            }
+        }
+        return jobs.map { _ in () }
     }
 }
 

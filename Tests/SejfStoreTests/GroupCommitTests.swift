@@ -41,3 +41,38 @@ struct GroupCommitTests {
         #expect(try committer.submit(2) == 2)
     }
 }
+
+/// Concurrent writes to the SQLite store share transactions, yet each is atomic on its own.
+struct GroupedWriteTests {
+    struct Refused: Error {}
+
+    @Test func aWriteThatThrowsUndoesOnlyItselfAndOthersLand() throws {
+        let f = try StoreFixture()
+        let outcomes = Mutex<[Int: Bool]>([:])
+        // 16 threads (concurrentPerform would use one per core), so writes queue behind each other.
+        let threads = (0..<16).map { t in
+            Thread {
+                for i in stride(from: t, to: 480, by: 16) {
+                    let landed: Bool
+                    do {
+                        let name = try f.store.write { w -> String in
+                            try w.insertPrincipal(PrincipalRecord(name: "p\(i)", description: "", createdAt: 1))
+                            if i % 3 == 0 { throw Refused() }
+                            return "p\(i)"
+                        }
+                        landed = name == "p\(i)"
+                    } catch {
+                        landed = false
+                        #expect(error is Refused)
+                    }
+                    outcomes.withLock { $0[i] = landed }
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while outcomes.withLock({ $0.count }) < 480 { Thread.sleep(forTimeInterval: 0.01) }
+        let names = Set(try f.store.read { try $0.principals().map(\.name) }.filter { $0.hasPrefix("p") })
+        #expect(names == Set((0..<480).filter { $0 % 3 != 0 }.map { "p\($0)" }))
+        #expect(outcomes.withLock { $0 }.filter(\.value).count == 320)
+    }
+}

@@ -136,32 +136,31 @@ extension SQLiteSecretStore {
         guard directory.isInitialised else {
             throw SejfError(.invalidRequest, "No Sejf data in \(directory.path): nothing to back up (or set --data / SEJF_DATA).")
         }
-        let fd = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let code = errno
-            if code == EEXIST {
-                throw SejfError(.invalidRequest, "\(destination) already exists; refusing to overwrite it: choose a new file name.")
-            }
-            throw SejfError(.invalidRequest, "Cannot create \(destination): \(String(cString: strerror(code))).")
+        guard access(destination, F_OK) != 0 else {
+            throw SejfError(.invalidRequest, "\(destination) already exists; refusing to overwrite it: choose a new file name.")
         }
-        close(fd)
+        // The snapshot is written under a private name and linked into place only once verified
+        // and audited: a backup killed half-way leaves `<destination>.partial-XXXXXX`, never a
+        // file under the name asked for.
+        let partial = try SnapshotFiles.createPartial(for: destination)
+        defer { for suffix in ["", "-journal", "-wal", "-shm"] { unlink(partial + suffix) } }
         do {
             let copied = Date()
-            try onlineBackup(from: directory.databasePath, to: destination)
+            try onlineBackup(from: directory.databasePath, to: partial)
             let backupSeconds = Date().timeIntervalSince(copied)
-            try SnapshotFiles.fsyncFile(destination)
-            try SnapshotFiles.fsyncDirectory(of: destination)
-            let snapshot = try withVerifiedCopy(of: destination, keyRing: keyRing) { report, _ in report }
+            try SnapshotFiles.fsyncFile(partial)
+            var snapshot = try withVerifiedCopy(of: partial, keyRing: keyRing) { report, _ in report }
+            snapshot.path = destination
             var sequence: Int64?
             if let audit {
                 sequence = try appendEvent(audit.event(AdministrativeAudit.backupAction, at: Date()),
                                            to: directory.databasePath, keyRing: keyRing)
             }
+            try SnapshotFiles.publish(partial, as: destination)
             return BackupReport(database: directory.databasePath, path: destination, bytes: snapshot.bytes,
                                 backupSeconds: backupSeconds, totalSeconds: Date().timeIntervalSince(started),
                                 snapshot: snapshot, auditSequence: sequence)
         } catch {
-            for suffix in ["", "-journal", "-wal", "-shm"] { unlink(destination + suffix) }
             if let error = error as? SejfError {
                 throw SejfError(error.code, "The backup to \(destination) failed and was removed: \(error.message)")
             }
@@ -547,6 +546,41 @@ enum SnapshotFiles {
         }
         done = true
         return total
+    }
+
+    /// Creates `<destination>.partial-XXXXXX` (mode 0600, a new unique name) and returns its path.
+    static func createPartial(for destination: String) throws -> String {
+        var template = Array("\(destination).partial-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw SejfError(.invalidRequest, "Cannot create a file beside \(destination): \(String(cString: strerror(errno))).")
+        }
+        fchmod(fd, 0o600)
+        close(fd)
+        return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// Gives the finished file `partial` the name `destination` with a hard link (which, unlike a
+    /// rename, never replaces a file created there meanwhile) and makes the name durable. The
+    /// caller removes `partial`.
+    static func publish(_ partial: String, as destination: String) throws {
+        if link(partial, destination) != 0 {
+            let code = errno
+            if code == EEXIST {
+                throw SejfError(.invalidRequest, "\(destination) was created by someone else during the backup; refusing to overwrite it.")
+            }
+            // A file system without hard links: a rename, if the name is still free.
+            guard [EPERM, ENOTSUP, EOPNOTSUPP].contains(code), access(destination, F_OK) != 0 else {
+                throw SejfError(.internalServiceError, "Cannot create \(destination): \(String(cString: strerror(code))).")
+            }
+            try move(partial, to: destination)
+        }
+        do {
+            try fsyncDirectory(of: destination)
+        } catch {
+            unlink(destination)
+            throw error
+        }
     }
 
     static func fsyncFile(_ path: String) throws {

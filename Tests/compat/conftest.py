@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -32,28 +33,57 @@ def run_sejf(*args, data, check=True, env=None, input=None):
     return result
 
 
-class Server:
-    """A running `sejf server`; `stop()` sends SIGTERM and returns the exit status."""
+def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout=20):
+    """Sends `sig` to a process this test started (unless it has exited), waits up to `timeout`
+    seconds, then SIGKILLs it; returns its exit status."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
-    def __init__(self, data: Path):
+
+def integrity_check(database: Path) -> list:
+    """`PRAGMA integrity_check` on a read-only sqlite3 connection: `["ok"]` when the file is sound."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    try:
+        return [row[0] for row in connection.execute("PRAGMA integrity_check")]
+    finally:
+        connection.close()
+
+
+def assert_sound(data: Path):
+    """The data directory's database passes `PRAGMA integrity_check` and `sejf audit verify`."""
+    assert integrity_check(data / "sejf.db") == ["ok"]
+    verify = run_sejf("audit", "verify", data=data, check=False)
+    assert verify.returncode == 0 and verify.stdout.startswith("ok"), verify.stdout + verify.stderr
+
+
+class Server:
+    """A running `sejf server`; `stop()` sends SIGTERM and returns the exit status.
+
+    `args` are extra server flags, `env` replaces the clean environment, `log` (an open file)
+    takes stderr instead of a pipe (a pipe nobody reads blocks a server that logs a lot), and
+    `preexec_fn` runs in the child before exec (e.g. to lower its limits)."""
+
+    def __init__(self, data: Path, *args, env=None, log=None, preexec_fn=None):
         assert SEJF.exists(), f"{SEJF} does not exist: run `swift build` first"
         self.data = data
         self.process = subprocess.Popen(
-            [str(SEJF), "server", "--data", str(data), "--listen", "127.0.0.1:0", "--log-level", "warning"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
+            [str(SEJF), "server", "--data", str(data), "--listen", "127.0.0.1:0", "--log-level", "warning", *args],
+            stdout=subprocess.PIPE, stderr=log or subprocess.PIPE, text=True, env=env or clean_env(),
+            preexec_fn=preexec_fn)
         line = self.process.stdout.readline()
-        assert "listening on http://" in line, f"server did not start: {line!r} {self.process.stderr.read() if self.process.poll() is not None else ''}"
+        if "listening on http://" not in line:
+            stop_process(self.process, timeout=10)
+            raise AssertionError(f"server did not start: {line!r} {self.process.stderr.read() if log is None else ''}")
         self.endpoint = line.split("listening on ")[1].split()[0]
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return stop_process(self.process, sig, timeout)
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 rollback, a rotation killed mid-way and resumed, the release workflow (`sejf rotate --due-within`)
 and the bad inputs that must leave AWSCURRENT alone."""
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -11,7 +12,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import SEJF, Server, clean_env, make_client
+from conftest import SEJF, Server, assert_sound, clean_env, make_client
 from pgserver import PostgresServer
 
 
@@ -115,7 +116,8 @@ def test_alternating_users_keep_one_working_login(pg, world):
 
 
 HOOK = """#!/usr/bin/env python3
-# A rotation hook for the tests: records each step; at testSecret it waits while <dir>/pause exists.
+# A rotation hook for the tests: records each step; while <dir>/pause exists, it writes its pid to
+# <dir>/paused and waits at the step named in the pause file (testSecret when it is empty).
 import os, sys, time
 directory = sys.argv[1]
 step = os.environ["SEJF_ROTATION_STEP"]
@@ -123,30 +125,39 @@ with open(os.path.join(directory, "steps.log"), "a") as log:
     log.write(step + " " + os.environ["SEJF_ROTATION_TOKEN"] + "\\n")
 if step == "createSecret":
     sys.stdout.write("hook-value-" + os.environ["SEJF_ROTATION_TOKEN"])
-if step == "testSecret" and os.path.exists(os.path.join(directory, "pause")):
-    open(os.path.join(directory, "paused"), "w").close()
+pause = os.path.join(directory, "pause")
+if os.path.exists(pause) and step == (open(pause).read().strip() or "testSecret"):
+    with open(os.path.join(directory, "paused.tmp"), "w") as note:
+        note.write(str(os.getpid()))
+    os.rename(os.path.join(directory, "paused.tmp"), os.path.join(directory, "paused"))
     time.sleep(120)
 if os.path.exists(os.path.join(directory, "fail-" + step)):
     sys.exit(5)
 """
 
+STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"]
 
-def test_a_rotation_killed_between_set_and_finish_completes_on_resume(world):
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_rotation_killed_at_a_step_completes_on_resume(world, step):
+    """`kill -9` of `sejf rotate` while the hook runs `step`: AWSCURRENT is untouched, the store
+    is sound, and the next `sejf rotate` resumes at that step (not from the start)."""
     tmp = world["tmp"]
     sejf(world, "secret", "create", "api/key", "--value", "before")
     sejf(world, "secret", "rotation", "set", "api/key", "--rotator", "sejf:hook:pausing", "--days", "7", "--no-rotate-now")
-    (tmp / "pause").touch()
+    (tmp / "pause").write_text(step)
     process = subprocess.Popen([str(SEJF), "rotate", "api/key"], env=world["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while not (tmp / "paused").exists():
-        assert time.monotonic() < deadline and process.poll() is None, "the hook never reached testSecret"
+        assert time.monotonic() < deadline and process.poll() is None, f"the hook never reached {step}"
         time.sleep(0.05)
-    process.kill()  # kill -9 in the middle of testSecret: after setSecret, before finishSecret
+    process.kill()  # kill -9 in the middle of the step
     process.wait()
-    subprocess.run(["pkill", "-f", str(tmp / "hook.py")], check=False)
+    os.kill(int((tmp / "paused").read_text()), signal.SIGKILL)  # the orphaned hook, by its pid
 
+    assert_sound(world["data"])
     status = describe(world, "api/key")["SejfRotation"]
-    assert status["NextStep"] == "testSecret" and status["Kind"] == "rotate"
+    assert status["NextStep"] == step and status["Kind"] == "rotate"
     token = status["VersionId"]
     assert value(world, "api/key") == "before"  # AWSCURRENT untouched
     (tmp / "pause").unlink()
@@ -154,8 +165,10 @@ def test_a_rotation_killed_between_set_and_finish_completes_on_resume(world):
     sejf(world, "rotate", "api/key")
     assert value(world, "api/key") == f"hook-value-{token}"
     steps = (tmp / "steps.log").read_text().split()[0::2]
-    assert steps == ["createSecret", "setSecret", "testSecret", "testSecret", "finishSecret"]  # resumed, not restarted
+    done = STEPS.index(step)
+    assert steps == STEPS[:done + 1] + STEPS[done:]  # resumed at the killed step, not restarted
     assert "SejfRotation" not in describe(world, "api/key")
+    assert_sound(world["data"])
 
 
 def test_a_failing_step_leaves_awscurrent_and_is_reported(world):

@@ -20,7 +20,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import SEJF, clean_env, make_client, run_sejf
+from conftest import SEJF, clean_env, make_client, run_sejf, stop_process
 
 
 class Running:
@@ -40,14 +40,7 @@ class Running:
         self.admin = line.split("admin on ")[1].split(")")[0] if "admin on" in line else self.endpoint
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return stop_process(self.process)
 
     def logs(self):
         """Stops the server; what it logged."""

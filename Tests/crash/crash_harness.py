@@ -49,14 +49,13 @@ import botocore.exceptions
 from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "Tests" / "compat"))
+from conftest import clean_env, stop_process  # noqa: E402  (shared with the pytest suite)
+
 DEFAULT_SEJF = Path(os.environ.get("SEJF_BIN", REPO / ".build" / "debug" / "sejf"))
 LABELS = ("AWSCURRENT", "AWSPREVIOUS", "STAGED")
 TAG_KEYS = ("team", "tier", "owner", "cost")
 MAX_SECRETS_PER_CLIENT = 6
-
-
-def clean_env():
-    return {k: v for k, v in os.environ.items() if not k.startswith(("SEJF_", "AWS_"))}
 
 
 class Violation(Exception):
@@ -132,13 +131,7 @@ class Server:
         self.log.close()
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process.stdout.close()
         self.log.close()
         return self.process.returncode

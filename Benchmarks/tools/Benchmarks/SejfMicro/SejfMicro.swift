@@ -11,7 +11,7 @@ import SejfStore
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal, .cpuTotal],
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
         warmupIterations: 100,
         maxDuration: .seconds(3),
         maxIterations: 100_000

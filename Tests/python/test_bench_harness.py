@@ -69,7 +69,8 @@ def test_quick_scale_run_seeds_and_measures_both_data_sets(tmp_path):
     sizes = report["scale"]["sizes"]
     assert sizes["large"]["size"] == {"secrets": 50, "versions": 2, "audit_events": 1000}
     assert sizes["large"]["seed"]["database_bytes"] > 0
-    for label in ("baseline", "large"):
+    assert sizes["store"]["size"] == {"secrets": 50, "versions": 2, "audit_events": 0}
+    for label in ("baseline", "store", "large"):
         result = next(r for r in report["results"] if r["target"] == f"sejf[{label}]")
         assert result["ok"] and result["error_total"] == 0 and result["rps"] > 0, result.get("problem")
         lists = sizes[label]["list_secrets"]
@@ -79,5 +80,5 @@ def test_quick_scale_run_seeds_and_measures_both_data_sets(tmp_path):
         assert sizes[label]["audit_cli"]["verify"]["median_ms"] > 0
     # ~80% of the 1,000 seeded events are allowed reads; the wrk run adds its own.
     assert sizes["large"]["audit_cli"]["who_read"]["reads"] > 800
-    assert "get_slowdown_pct" in report["scale"]
+    assert set(report["scale"]["get_changes"]) == {"large_vs_baseline", "store_vs_baseline", "large_vs_store"}
     assert "Scale runs" in proc.stdout

@@ -6,6 +6,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sejf", targets: ["sejf"]),
+        // For Benchmarks/tools (the seeding tool and the micro-benchmarks), a separate package
+        // that depends on this one by path. Not a stable API.
+        .library(name: "SejfCore", targets: ["SejfCore"]),
+        .library(name: "SejfCrypto", targets: ["SejfCrypto"]),
+        .library(name: "SejfStore", targets: ["SejfStore"]),
+        .library(name: "SejfService", targets: ["SejfService"]),
+        .library(name: "SejfAWS", targets: ["SejfAWS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

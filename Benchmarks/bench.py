@@ -358,7 +358,8 @@ class Target:
 class SejfTarget(Target):
     name = "sejf"
 
-    def __init__(self, workdir: Path, binary: Path):
+    def __init__(self, workdir: Path, binary: Path, name: str = "sejf"):
+        self.name = name   # the scale runs label each data set's server
         super().__init__(workdir)
         self.binary = binary
         self.data = workdir / "sejf-data"
@@ -868,11 +869,41 @@ def measure_wrk_workload(args, target: Target, workload: str, pools: Pools, valu
         return result
 
 
-def timed_runs(cmd: list[str], env: dict, runs: int, check) -> dict:
+def measure_wrk_suite(args, target: Target, wrk_workloads: list[str], names: list[str], values: dict, tdir: Path,
+                      info: dict, results: list) -> None:
+    """After a second's rest (idle RSS into `info`): the warm-up, then each wrk workload in the
+    order given, each result appended to `results` (a failure is recorded and the next one runs)."""
+    time.sleep(1)
+    info["rss_idle_mb"] = round(read_proc_status(target.pid).get("VmRSS", 0), 1)
+    pools = Pools(target, names)
+    expected_rps = None
+    if args.warmup > 0 and wrk_workloads:
+        warm = measure_wrk_workload(args, target, "get", pools, values, tdir, None, args.warmup, label="warmup")
+        info["warmup"] = {k: warm[k] for k in ("rps", "requests", "error_total", "duration_s")}
+        expected_rps = warm["rps"] or None
+        if warm["error_total"]:
+            log(f"{target.name}: errors during the warm-up: {warm.get('problem')}")
+    for workload in wrk_workloads:
+        try:
+            result = measure_wrk_workload(args, target, workload, pools, values, tdir, expected_rps, args.duration)
+        except Exception as error:  # noqa: BLE001 - recorded, and the run goes on
+            log(f"{target.name} {workload}: FAILED: {error}")
+            result = {"target": target.name, "workload": workload, "ok": False, "problem": str(error), "rps": 0.0,
+                      "error_total": None, "latency_ms": {}}
+        results.append(result)
+        if workload == "get" and result.get("ok"):
+            expected_rps = result["rps"]
+            info["rss_end_of_get_mb"] = result.get("server_rss_end_mb")
+            info["rss_peak_during_get_mb"] = result.get("server_rss_peak_mb")
+        log(f"{target.name} {workload}: {result.get('rps')} req/s, p50 {result.get('latency_ms', {}).get('p50')} ms, "
+            f"p99 {result.get('latency_ms', {}).get('p99')} ms, errors {result.get('error_total')}")
+
+
+def timed_runs(cmd: list[str], env: dict, runs: int, check, timeout: float = 300) -> dict:
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, env=env, timeout=300)
+        proc = subprocess.run(cmd, capture_output=True, env=env, timeout=timeout)
         elapsed = time.perf_counter() - t0
         if proc.returncode != 0:
             return {"error": f"{shlex.join(cmd)} exited {proc.returncode}: {proc.stderr.decode(errors='replace').strip()[:400]}"}
@@ -894,6 +925,27 @@ def write_definitions(directory: Path, env: str, namespace: str = "bench") -> Pa
     return directory
 
 
+def start_target(target: Target, info: dict) -> None:
+    """Starts the server; its command, PID and RSS at start go into `info`."""
+    target.start()
+    info["command"] = shlex.join(target.command())
+    info["pid"] = target.pid
+    info["rss_at_start_mb"] = round(read_proc_status(target.pid).get("VmRSS", 0), 1)
+
+
+def record_final_rss(target: Target, info: dict) -> None:
+    """The server's RSS now and its high-water mark, into `info`."""
+    status = read_proc_status(target.pid)
+    info["rss_end_mb"] = round(status.get("VmRSS", 0), 1)
+    info["rss_hwm_mb"] = round(status.get("VmHWM", 0), 1)
+
+
+def stop_target(target: Target, info: dict) -> None:
+    """Stops the server by PID; its exit status and log summary go into `info`."""
+    info["exit_status"] = target.stop()
+    info["server_log"] = target.log_summary()
+
+
 def run_target(args, name: str, workdir: Path, report: dict) -> None:
     tdir = workdir / name
     tdir.mkdir()
@@ -910,10 +962,7 @@ def run_target(args, name: str, workdir: Path, report: dict) -> None:
     names = [secret_name(i) for i in range(args.secrets)]
     values: dict = {}
     try:
-        target.start()
-        info["command"] = shlex.join(target.command())
-        info["pid"] = target.pid
-        info["rss_at_start_mb"] = round(read_proc_status(target.pid).get("VmRSS", 0), 1)
+        start_target(target, info)
         if target.has_data:
             t0 = time.monotonic()
             values = create_data_set(target.url, target.key_id, target.secret, target.region, names)
@@ -923,42 +972,16 @@ def run_target(args, name: str, workdir: Path, report: dict) -> None:
             info["data_set"] = {"secrets": len(values), "seconds": round(time.monotonic() - t0, 2),
                                 "creates_per_s": round(len(values) / max(time.monotonic() - t0, 1e-9), 1)}
             log(f"{name}: data set of {len(values)} secrets created in {info['data_set']['seconds']} s")
-        time.sleep(1)
-        info["rss_idle_mb"] = round(read_proc_status(target.pid).get("VmRSS", 0), 1)
-        pools = Pools(target, names)
-        expected_rps = None
-        if args.warmup > 0 and wrk_workloads:
-            warm = measure_wrk_workload(args, target, "get", pools, values, tdir, None, args.warmup, label="warmup")
-            info["warmup"] = {k: warm[k] for k in ("rps", "requests", "error_total", "duration_s")}
-            expected_rps = warm["rps"] or None
-            if warm["error_total"]:
-                log(f"{name}: errors during the warm-up: {warm.get('problem')}")
-        for workload in wrk_workloads:
-            try:
-                result = measure_wrk_workload(args, target, workload, pools, values, tdir, expected_rps, args.duration)
-            except Exception as error:  # noqa: BLE001 - recorded, and the run goes on
-                log(f"{name} {workload}: FAILED: {error}")
-                result = {"target": name, "workload": workload, "ok": False, "problem": str(error), "rps": 0.0,
-                          "error_total": None, "latency_ms": {}}
-            report["results"].append(result)
-            if workload == "get" and result.get("ok"):
-                expected_rps = result["rps"]
-                info["rss_end_of_get_mb"] = result.get("server_rss_end_mb")
-                info["rss_peak_during_get_mb"] = result.get("server_rss_peak_mb")
-            log(f"{name} {workload}: {result.get('rps')} req/s, p50 {result.get('latency_ms', {}).get('p50')} ms, "
-                f"p99 {result.get('latency_ms', {}).get('p99')} ms, errors {result.get('error_total')}")
+        measure_wrk_suite(args, target, wrk_workloads, names, values, tdir, info, report["results"])
         # Only sejf: moto 5.2.1 answers sejf.RecordUse (an unknown target) with an HTML 500, not
         # UnknownOperationException, so `sejf render` against moto fails.
         if "render" in args.workloads and name == "sejf":
             report["render"][name] = measure_render(args, target, tdir, remote=True)
         if "cli" in args.workloads and name in ("sejf",):
             report["cli"]["sejf_remote"] = measure_cli(args, target, values, remote=True)
-        status = read_proc_status(target.pid)
-        info["rss_end_mb"] = round(status.get("VmRSS", 0), 1)
-        info["rss_hwm_mb"] = round(status.get("VmHWM", 0), 1)
+        record_final_rss(target, info)
     finally:
-        info["exit_status"] = target.stop()
-        info["server_log"] = target.log_summary()
+        stop_target(target, info)
     if name == "sejf":
         if "render" in args.workloads:
             report["render"]["sejf_embedded"] = measure_render(args, target, tdir, remote=False)
@@ -1003,6 +1026,230 @@ def measure_cli(args, target: Target, values: dict, remote: bool) -> dict:
     result = timed_runs(cmd, env, args.cli_runs, lambda out: None if out.strip() else "empty output")
     result["mode"] = "remote" if remote else "embedded"
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# scale: the same GetSecretValue run over a small and a large data set seeded by sejf-seed
+
+class ScaleSize:
+    """One data set of the scale runs: secrets × versions, and audit events over the last 7 days."""
+
+    def __init__(self, label: str, secrets: int, versions: int, audit_events: int):
+        self.label = label
+        self.secrets = secrets
+        self.versions = versions
+        self.audit_events = audit_events
+
+    def describe(self) -> dict:
+        return {"secrets": self.secrets, "versions": self.versions, "audit_events": self.audit_events}
+
+    def estimated_bytes(self) -> int:
+        """A generous estimate of the database size (measured: ~0.7 KB an event, ~0.5 KB a version)."""
+        return self.audit_events * 900 + self.secrets * self.versions * 700 + 50_000_000
+
+
+def scale_sizes(args) -> list[ScaleSize]:
+    """The baseline (`--secrets` secrets, 1 version, no audit trail); the large store without an
+    audit trail (`store`, so the trail's own effect shows); the large store with it (`large`)."""
+    sizes = [ScaleSize("baseline", args.secrets, 1, 0),
+             ScaleSize("store", args.scale_secrets, args.scale_versions, 0),
+             ScaleSize("large", args.scale_secrets, args.scale_versions, args.scale_audit_events)]
+    return sizes if args.scale_audit_events > 0 else sizes[:2]
+
+
+def seed_data_set(args, target: SejfTarget, size: ScaleSize, tdir: Path) -> tuple[dict, dict]:
+    """Runs sejf-seed on the target's data directory (before the server starts); returns its
+    report (with the wall time and the database size) and the current value of every secret."""
+    free = shutil.disk_usage(tdir).free
+    if free < size.estimated_bytes():
+        raise RuntimeError(f"{free / 1e9:.1f} GB free in {tdir}; the {size.label} data set needs about "
+                           f"{size.estimated_bytes() / 1e9:.1f} GB")
+    values_path = tdir / "values.json"
+    cmd = [str(args.seed_tool), "--data", str(target.data), "--env", SEJF_REGION, "--secrets", str(size.secrets),
+           "--versions", str(size.versions), "--audit-events", str(size.audit_events), "--values-out", str(values_path)]
+    log(f"{target.name}: {shlex.join(cmd)}")
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None, text=True, env=clean_env(), timeout=args.seed_timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"sejf-seed exited {proc.returncode}")
+    report = json.loads(proc.stdout)
+    report.update({"wall_s": round(time.monotonic() - t0, 2), "command": shlex.join(cmd),
+                   "database_mb": round(report["database_bytes"] / 1e6, 1)})
+    log(f"{target.name}: seeded {size.describe()} in {report['wall_s']} s; database {report['database_mb']} MB")
+    values = json.loads(values_path.read_text())
+    values_path.unlink()
+    return report, values
+
+
+def list_secrets_page(target: Target, body: dict) -> tuple[float, dict]:
+    """One signed ListSecrets request: (wall ms, the answer). Signed just before it is sent."""
+    request = sign_all([("ListSecrets", json.dumps(body).encode())], target.url + "/", target.key_id, target.secret,
+                       target.region)[0]
+    t0 = time.perf_counter()
+    status, raw = send(target.url, request)
+    elapsed_ms = (time.perf_counter() - t0) * 1000
+    if status != 200:
+        raise RuntimeError(f"ListSecrets {body}: HTTP {status}: {raw[:300].decode(errors='replace')}")
+    return elapsed_ms, json.loads(raw)
+
+
+def timed_pages(target: Target, body: dict, runs: int) -> dict:
+    """The median wall time of `runs` identical ListSecrets requests, and what the last answered."""
+    times, answer = [], {}
+    for _ in range(runs):
+        elapsed_ms, answer = list_secrets_page(target, body)
+        times.append(elapsed_ms)
+    return {"request": body, "runs": runs, "median_ms": round(statistics.median(times), 2), "min_ms": round(min(times), 2),
+            "max_ms": round(max(times), 2), "entries": len(answer.get("SecretList", [])), "next_token": "NextToken" in answer}
+
+
+def walk_pages(target: Target, page_size: int, budget_s: float) -> dict:
+    """Follows NextToken from the first page for up to `budget_s` seconds: the deepest page
+    reached and its time, and the median time of the pages walked."""
+    _, answer = list_secrets_page(target, {"MaxResults": page_size})
+    times, pages = [], 1
+    deadline = time.monotonic() + budget_s
+    while answer.get("NextToken") and time.monotonic() < deadline:
+        elapsed_ms, answer = list_secrets_page(target, {"MaxResults": page_size, "NextToken": answer["NextToken"]})
+        times.append(elapsed_ms)
+        pages += 1
+    if not times:
+        return {"pages": pages}
+    return {"pages": pages, "deepest_page": pages, "deepest_offset": (pages - 1) * page_size,
+            "deepest_page_ms": round(times[-1], 2), "median_ms": round(statistics.median(times), 2),
+            "reached_the_end": "NextToken" not in answer}
+
+
+def measure_list_secrets(args, target: Target, size: ScaleSize) -> dict:
+    """ListSecrets pages of --list-page-size: the first page, a deep page (by walking NextToken),
+    a name-prefix filter (up to 100 matches) and a tag-value filter (1 secret in 20 matches)."""
+    prefix = secret_name(size.secrets // 2)[:-2]
+    page = args.list_page_size
+    log(f"{target.name}: ListSecrets pages of {page} ({args.list_runs} runs each; NextToken walk {args.list_walk_seconds} s)")
+    return {
+        "page_size": page,
+        "first_page": timed_pages(target, {"MaxResults": page}, args.list_runs),
+        "walk": walk_pages(target, page, args.list_walk_seconds),
+        "name_filter": timed_pages(target, {"MaxResults": page, "Filters": [{"Key": "name", "Values": [prefix]}]}, args.list_runs),
+        "tag_filter": timed_pages(target, {"MaxResults": page, "Filters": [{"Key": "tag-value", "Values": ["team-07"]}]},
+                                  args.list_runs),
+    }
+
+
+def measure_audit_cli(args, target: SejfTarget) -> dict:
+    """Embedded `sejf audit who-read --since 7d` (median of --audit-runs) and `sejf audit verify`
+    (once), after the server stopped."""
+    base = [str(args.sejf), "audit"]
+    data = ["--data", str(target.data)]
+    who_read = base + ["who-read", "--env", SEJF_REGION, "--since", "7d", "--output", "json"] + data
+    log(f"{target.name}: sejf audit who-read --since 7d ({args.audit_runs} runs), sejf audit verify")
+    result = {"who_read": timed_runs(who_read, clean_env(), args.audit_runs,
+                                     lambda out: None if out.lstrip().startswith(b"[") else f"who-read printed {out[:200]!r}",
+                                     timeout=args.seed_timeout)}
+    if "error" not in result["who_read"]:
+        rows = json.loads(subprocess.run(who_read, capture_output=True, env=clean_env(), timeout=args.seed_timeout).stdout)
+        result["who_read"]["rows"] = len(rows)
+        result["who_read"]["reads"] = sum(row["reads"] for row in rows)
+    result["verify"] = timed_runs(base + ["verify"] + data, clean_env(), 1, lambda out: None, timeout=args.seed_timeout)
+    return result
+
+
+def run_scale_size(args, size: ScaleSize, workdir: Path, results: list) -> dict:
+    """One data set: `sejf init`, sejf-seed, the server, the GetSecretValue wrk run (as the
+    normal run does it), ListSecrets pages; then, embedded, who-read and verify. The data
+    directory is removed at the end."""
+    tdir = workdir / size.label
+    tdir.mkdir()
+    target = SejfTarget(tdir, args.sejf, name=f"sejf[{size.label}]")
+    info: dict = {"size": size.describe(), "url": target.url}
+    try:
+        target.init()
+        info["seed"], values = seed_data_set(args, target, size, tdir)
+        names = [secret_name(i) for i in range(size.secrets)]
+        try:
+            start_target(target, info)
+            measure_wrk_suite(args, target, ["get"], names, values, tdir, info, results)
+            info["list_secrets"] = measure_list_secrets(args, target, size)
+            record_final_rss(target, info)
+        finally:
+            stop_target(target, info)
+        info["audit_cli"] = measure_audit_cli(args, target)
+    finally:
+        if not args.keep:   # the large data set takes gigabytes
+            shutil.rmtree(target.data, ignore_errors=True)
+    return info
+
+
+def run_scale(args, report: dict, workdir: Path) -> None:
+    """Every scale data set in turn, then how much GetSecretValue slowed down on the large one."""
+    scale = report["scale"]
+    for size in scale_sizes(args):
+        log(f"=== scale: {size.label} {size.describe()}")
+        try:
+            scale["sizes"][size.label] = run_scale_size(args, size, workdir, report["results"])
+        except Exception as error:  # noqa: BLE001 - recorded; the other size still runs
+            log(f"scale {size.label}: FAILED: {error}")
+            scale["sizes"][size.label] = {"size": size.describe(), "error": str(error)}
+    scale["get_changes"] = {f"{after}_vs_{before}": change
+                            for before, after in (("baseline", "large"), ("baseline", "store"), ("store", "large"))
+                            if (change := get_change(report, before, after)) is not None}
+
+
+def get_change(report: dict, before: str, after: str) -> dict | None:
+    """How GetSecretValue changed from one scale data set to another: req/s slower and p99 longer,
+    in percent (None when either run is missing or failed)."""
+    a, b = find_result(report, f"sejf[{before}]", "get"), find_result(report, f"sejf[{after}]", "get")
+    if not (a and b and a.get("ok") and b.get("ok") and a["rps"] and a["latency_ms"]["p99"]):
+        return None
+    return {"slowdown_pct": round(100 * (a["rps"] - b["rps"]) / a["rps"], 1),
+            "p99_change_pct": round(100 * (b["latency_ms"]["p99"] - a["latency_ms"]["p99"]) / a["latency_ms"]["p99"], 1)}
+
+
+def scale_failures(report: dict) -> list[str]:
+    """What went wrong in the scale runs beyond the wrk results (which main checks)."""
+    failures = []
+    for label, info in report.get("scale", {}).get("sizes", {}).items():
+        if "error" in info:
+            failures.append(f"scale {label}: {info['error']}")
+        for key, value in info.get("audit_cli", {}).items():
+            if "error" in value:
+                failures.append(f"scale {label} audit {key}: {value['error']}")
+        if info.get("exit_status") not in (None, 0):
+            failures.append(f"scale {label}: sejf server exited {info.get('exit_status')} on SIGTERM")
+    return failures
+
+
+def scale_summary_lines(report: dict) -> list[str]:
+    """The scale runs' figures as text, one line per measurement."""
+    scale = report.get("scale")
+    if not scale:
+        return []
+    out = ["", "Scale runs (GetSecretValue as above; ListSecrets pages; embedded audit commands):"]
+    for label, info in scale["sizes"].items():
+        size, seed = info["size"], info.get("seed", {})
+        versions = f"{size['versions']} version" + ("s" if size["versions"] != 1 else "")
+        out.append(f"  {label}: {size['secrets']:,} secrets × {versions}, {size['audit_events']:,} audit events"
+                   + (f"; seeded in {fmt(seed.get('wall_s'))} s, database {fmt(seed.get('database_mb'))} MB" if seed else "")
+                   + (f"; FAILED: {info['error']}" if "error" in info else ""))
+        lists = info.get("list_secrets", {})
+        for key, label_text in (("first_page", "first page"), ("name_filter", "name filter"), ("tag_filter", "tag filter")):
+            if key in lists:
+                out.append(f"    ListSecrets {label_text:<12} median {fmt(lists[key]['median_ms'])} ms ({lists[key]['entries']} entries)")
+        walk = lists.get("walk", {})
+        if "deepest_page" in walk:
+            out.append(f"    ListSecrets page {walk['deepest_page']} (offset {walk['deepest_offset']:,}) {fmt(walk['deepest_page_ms'])} ms; "
+                       f"median of the walk {fmt(walk['median_ms'])} ms")
+        for key, label_text in (("who_read", "audit who-read --since 7d"), ("verify", "audit verify")):
+            r = info.get("audit_cli", {}).get(key)
+            if r:
+                out.append(f"    {label_text:<26} " + (f"median {fmt(r['median_ms'])} ms ({r['runs']} runs)"
+                                                       + (f", {r['rows']:,} rows, {r['reads']:,} reads" if "rows" in r else "")
+                                                       if "median_ms" in r else f"FAILED: {r.get('error')}"))
+    for key, change in scale.get("get_changes", {}).items():
+        after, before = key.split("_vs_")
+        out.append(f"  GetSecretValue, {after} against {before}: req/s {-change['slowdown_pct']:+.1f}%, "
+                   f"p99 {change['p99_change_pct']:+.1f}%")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1070,17 +1317,17 @@ def print_report(report: dict) -> None:
     m = report["machine"]
     s = report["settings"]
     out.append(f"Sejf benchmark — {m['date']} — {m['cpu_model']} ×{m['nproc']}, kernel {m['kernel']}")
-    out.append(f"{s['secrets']} secrets; wrk -t{s['threads']} -c{s['connections']} -d{s['duration']}s --timeout {s['timeout']}s; "
+    out.append(f"{s['secrets']} secrets{' (scale: see below)' if s.get('scale') else ''}; wrk -t{s['threads']} -c{s['connections']} -d{s['duration']}s --timeout {s['timeout']}s; "
                f"load average at start {m['loadavg_at_start']}")
     out.append("")
-    header = (f"{'target':<8} {'workload':<8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  {'srv CPU µs/req':>14} "
+    header = (f"{'target':<14} {'workload':<8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  {'srv CPU µs/req':>14} "
               f"{'RSS MB':>7}  {'CPU s: server/wrk/other':>23}")
     out.append(header)
     out.append("-" * len(header))
     for r in report["results"]:
         lat = r.get("latency_ms", {})
         errors = r.get("error_total")
-        out.append(f"{r['target']:<8} {r['workload']:<8} {fmt(r.get('rps')):>10} {fmt(lat.get('p50'), 2):>8} "
+        out.append(f"{r['target']:<14} {r['workload']:<8} {fmt(r.get('rps')):>10} {fmt(lat.get('p50'), 2):>8} "
                    f"{fmt(lat.get('p99'), 2):>8} {fmt(errors) if errors is not None else 'FAIL':>7}  "
                    f"{fmt(r.get('server_cpu_us_per_request')):>14} {fmt(r.get('server_rss_peak_mb')):>7}  "
                    f"{fmt(r.get('server_cpu_s')) + ' / ' + fmt(r.get('wrk_cpu_s')) + ' / ' + fmt(r.get('other_cpu_s')):>23}")
@@ -1114,6 +1361,7 @@ def print_report(report: dict) -> None:
             out.append(f"{name + ' RSS':<52} idle {fmt(info.get('rss_idle_mb'))} MB, end of get "
                        f"{fmt(info.get('rss_end_of_get_mb'))} MB, peak {fmt(info.get('rss_hwm_mb'))} MB (VmHWM); "
                        f"exit status {info.get('exit_status')}; {info.get('server_log', {}).get('stderr_lines', 0)} log lines")
+    out.extend(scale_summary_lines(report))
     if report["goals"]:
         out.append("")
         out.append("Targets (to chase later; measured, not enforced):")
@@ -1158,6 +1406,26 @@ def default_ceiling() -> Path:
     return REPO / ".build-ceiling" / "release" / "ceiling"
 
 
+def default_seed_tool() -> Path:
+    return BENCH / "tools" / ".build-tools" / "release" / "sejf-seed"
+
+
+def scale_defaults(args, quick: bool) -> None:
+    """The scale options' defaults (smaller with --quick); in scale mode only sejf's get runs."""
+    def pick(value, normal, small):
+        return value if value is not None else (small if quick else normal)
+    args.scale_secrets = pick(args.scale_secrets, 100_000, 50)
+    args.scale_versions = pick(args.scale_versions, 5, 2)
+    args.scale_audit_events = pick(args.scale_audit_events, 10_000_000, 1000)
+    args.list_runs = pick(args.list_runs, 5, 2)
+    args.list_walk_seconds = pick(args.list_walk_seconds, 60, 2)
+    args.list_page_size = pick(args.list_page_size, 100, 10)
+    args.audit_runs = pick(args.audit_runs, 3, 1)
+    args.seed_tool = (args.seed_tool or default_seed_tool()).absolute()
+    if args.scale:
+        args.targets, args.workloads = "sejf", "get"
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1176,6 +1444,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--render-runs", type=int, default=5, help="timed `sejf render k8s` runs (median reported; default 5)")
     p.add_argument("--cli-runs", type=int, default=20, help="timed `sejf secret get` runs (median reported; default 20)")
     p.add_argument("--quick", action="store_true", help="the smallest configuration (20 secrets, 1 s, 4 connections): proves the harness works, measures nothing")
+    p.add_argument("--scale", action="store_true", help="the scale runs instead: GetSecretValue, ListSecrets pages and embedded "
+                   "audit commands over --secrets secrets (1 version, no audit trail), then over a large data set seeded by "
+                   "sejf-seed (--scale-secrets × --scale-versions, --scale-audit-events); sejf only")
+    p.add_argument("--scale-secrets", type=int, default=None, help="secrets of the large scale data set (default 100000; --quick 50)")
+    p.add_argument("--scale-versions", type=int, default=None, help="versions per secret of the large data set (default 5; --quick 2)")
+    p.add_argument("--scale-audit-events", type=int, default=None, help="audit events of the large data set, over the last 7 days "
+                   "(default 10000000; --quick 1000)")
+    p.add_argument("--seed-tool", type=Path, default=None, help="the sejf-seed binary (default: Benchmarks/tools/.build-tools/release/sejf-seed)")
+    p.add_argument("--seed-timeout", type=float, default=3600, help="seconds allowed for seeding and for each audit command (default 3600)")
+    p.add_argument("--list-runs", type=int, default=None, help="timed runs of each ListSecrets request (median reported; default 5; --quick 2)")
+    p.add_argument("--list-page-size", type=int, default=None, help="ListSecrets MaxResults (default 100; --quick 10)")
+    p.add_argument("--list-walk-seconds", type=float, default=None, help="how long to follow NextToken for the deep page (default 60; --quick 2)")
+    p.add_argument("--audit-runs", type=int, default=None, help="timed runs of `sejf audit who-read` (median reported; default 3; --quick 1)")
     p.add_argument("--out", type=Path, default=None, help="write the results as JSON to this file")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (data, scripts, server logs)")
     args = p.parse_args(argv)
@@ -1187,6 +1468,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if quick:
         args.render_runs = min(args.render_runs, 2)
         args.cli_runs = min(args.cli_runs, 3)
+    scale_defaults(args, quick)
     args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     for w in args.workloads:
@@ -1203,6 +1485,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error("--duration over 600 s would outlast the 15-minute validity of the pre-signed requests")
     args.sejf = (args.sejf or default_sejf()).absolute()
     args.ceiling = (args.ceiling or default_ceiling()).absolute()
+    if args.scale and not args.seed_tool.exists():
+        p.error(f"no sejf-seed binary at {args.seed_tool}: swift build -c release --package-path Benchmarks/tools "
+                f"--scratch-path Benchmarks/tools/.build-tools --product sejf-seed (scripts/bench.sh --scale does), or pass --seed-tool")
     needs_sejf = "sejf" in args.targets or any(w in args.workloads for w in ("render", "cli"))
     if needs_sejf and not args.sejf.exists():
         p.error(f"no sejf binary at {args.sejf}: build it (scripts/bench.sh does) or pass --sejf")
@@ -1230,13 +1515,21 @@ def main(argv: list[str]) -> int:
                      "mixed": "90% GetSecretValue, 5% DescribeSecret, 5% PutSecretValue",
                      "batch": f"BatchGetSecretValue of {BATCH_SIZE} names",
                      "sejf": binary_info(args.sejf) if args.sejf.exists() else None,
-                     "ceiling": binary_info(args.ceiling) if "ceiling" in args.targets else None},
+                     "ceiling": binary_info(args.ceiling) if "ceiling" in args.targets else None,
+                     "scale": {"sizes": [size.describe() for size in scale_sizes(args)], "list_runs": args.list_runs,
+                               "list_page_size": args.list_page_size,
+                               "list_walk_seconds": args.list_walk_seconds, "audit_runs": args.audit_runs,
+                               "seed_tool": binary_info(args.seed_tool)} if args.scale else None},
         "targets": {}, "results": [], "render": {}, "cli": {}, "ratios": {}, "goals": [],
     }
     workdir = Path(tempfile.mkdtemp(prefix="sejf-bench-"))
     failures = []
+    if args.scale:
+        report["scale"] = {"sizes": {}}
     try:
-        for name in args.targets:
+        if args.scale:
+            run_scale(args, report, workdir)
+        for name in ([] if args.scale else args.targets):
             log(f"=== {name}")
             try:
                 run_target(args, name, workdir, report)
@@ -1249,7 +1542,8 @@ def main(argv: list[str]) -> int:
             log(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    ratios_and_goals(report, args.connections)
+    if not args.scale:   # the ratios and goals are about the normal run
+        ratios_and_goals(report, args.connections)
     report["machine"]["loadavg_at_end"] = loadavg()
     for r in report["results"]:
         if not r.get("ok"):
@@ -1258,6 +1552,7 @@ def main(argv: list[str]) -> int:
         for k, v in report[key].items():
             if "error" in v:
                 failures.append(f"{key} {k}: {v['error']}")
+    failures.extend(scale_failures(report))
     sejf_info = report["targets"].get("sejf", {})
     if sejf_info.get("exit_status") not in (None, 0):
         failures.append(f"sejf server exited {sejf_info.get('exit_status')} on SIGTERM")

@@ -6,6 +6,11 @@
 #   scripts/bench.sh                                  # everything: sejf, moto, ceiling; 1,000 secrets, 10 s, 64 connections
 #   scripts/bench.sh --targets sejf --workloads get   # one part
 #   scripts/bench.sh --quick                          # the smallest configuration: proves the harness works
+#   scripts/bench.sh --scale                          # 1,000 secrets vs 100,000 x 5 versions + 10M audit events (seeded by
+#                                                     # Benchmarks/tools' sejf-seed): GetSecretValue, ListSecrets, audit who-read
+#   scripts/bench.sh --scale --quick                  # the same with 50 x 2 and 1,000 events: proves the scale harness works
+#
+# The micro-benchmarks of the hot path are scripts/bench-micro.sh.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,16 +35,26 @@ fi
 sejf_step "swift build -c release --product sejf --scratch-path .build-release"
 swift build -c release --product sejf --scratch-path .build-release
 
-sejf_step "swift build -c release --package-path Benchmarks/ceiling --scratch-path .build-ceiling"
-swift build -c release --package-path Benchmarks/ceiling --scratch-path .build-ceiling
-
-args=("$@")
+scale=false
 has_out=false
 for arg in "$@"; do
-    case "$arg" in --out|--out=*) has_out=true ;; esac
+    case "$arg" in
+        --scale) scale=true ;;
+        --out|--out=*) has_out=true ;;
+    esac
 done
-if ! $has_out; then
-    args+=(--out "Benchmarks/results/$(date -u +%F).json")
+
+args=("$@")
+if $scale; then
+    # The seeding tool is in a package of its own (Benchmarks/tools), with its own scratch path.
+    sejf_step "swift build -c release --package-path Benchmarks/tools --scratch-path Benchmarks/tools/.build-tools --product sejf-seed"
+    swift build -c release --package-path Benchmarks/tools --scratch-path Benchmarks/tools/.build-tools --product sejf-seed
+    args+=(--seed-tool Benchmarks/tools/.build-tools/release/sejf-seed)
+    $has_out || args+=(--out "Benchmarks/results/$(date -u +%F)-scale.json")
+else
+    sejf_step "swift build -c release --package-path Benchmarks/ceiling --scratch-path .build-ceiling"
+    swift build -c release --package-path Benchmarks/ceiling --scratch-path .build-ceiling
+    $has_out || args+=(--out "Benchmarks/results/$(date -u +%F).json")
 fi
 
 sejf_step "python3 Benchmarks/bench.py ${args[*]}"

@@ -12,34 +12,43 @@ import SejfCrypto
 ///
 ///     wrapped key: 0x01 | KEK id (16 bytes) | nonce (24) | sealed data key (32 + 16)
 ///     ciphertext:  0x01 | nonce (24) | sealed value (n + 16)
-enum Envelope {
+///
+/// Public (seal, open, their types) only for the micro-benchmarks of Benchmarks/tools.
+public enum Envelope {
     static let formatVersion: UInt8 = 1
     static let keyIdLength = 16
 
-    struct Sealed {
+    public struct Sealed {
         var wrappedKey: [UInt8]
         var ciphertext: [UInt8]
     }
 
     /// Where a version belongs; its bytes are the associated data.
-    struct Binding {
+    public struct Binding {
         var environment: EnvironmentName
         var arn: String
         var versionId: String
+
+        /// The binding of version `versionId` of the secret `arn` in `environment`.
+        public init(environment: EnvironmentName, arn: String, versionId: String) {
+            self.environment = environment
+            self.arn = arn
+            self.versionId = versionId
+        }
 
         func associatedData(_ purpose: String) -> [UInt8] {
             Array("sejf.\(purpose).v\(Envelope.formatVersion)\u{0}\(environment)\u{0}\(arn)\u{0}\(versionId)".utf8)
         }
     }
 
-    static func seal(_ plaintext: [UInt8], binding: Binding, kek: KeyEncryptionKey) throws -> Sealed {
+    public static func seal(_ plaintext: [UInt8], binding: Binding, kek: KeyEncryptionKey) throws -> Sealed {
         let dataKey = SecureBytes.random(count: AEAD.keyLength)
         let ciphertext = try AEAD.seal(plaintext, associatedData: binding.associatedData("value"), key: dataKey)
         return Sealed(wrappedKey: try wrap(dataKey, binding: binding, kek: kek), ciphertext: [formatVersion] + ciphertext)
     }
 
     /// Opens a version. Any mismatch — wrong key, altered byte, row moved — is `DecryptionFailure`.
-    static func open(_ sealed: Sealed, binding: Binding, kek: KeyEncryptionKey) throws -> [UInt8] {
+    public static func open(_ sealed: Sealed, binding: Binding, kek: KeyEncryptionKey) throws -> [UInt8] {
         guard sealed.ciphertext.first == formatVersion else { throw failure(binding, "unknown ciphertext format") }
         return try withDataKey(of: sealed.wrappedKey, binding: binding, kek: kek) { dataKey in
             do {

@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sejf", targets: ["sejf"]),
+        // The libraries, for the fuzz package in Fuzz/ (a separate package, so `swift build` here
+        // builds no fuzz targets).
+        .library(name: "SejfLibraries", targets: ["SejfCore", "SejfCrypto", "SejfStore", "SejfService", "SejfRender", "SejfAWS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

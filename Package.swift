@@ -6,13 +6,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sejf", targets: ["sejf"]),
-        // For Benchmarks/tools (the seeding tool and the micro-benchmarks), a separate package
-        // that depends on this one by path. Not a stable API.
-        .library(name: "SejfCore", targets: ["SejfCore"]),
-        .library(name: "SejfCrypto", targets: ["SejfCrypto"]),
-        .library(name: "SejfStore", targets: ["SejfStore"]),
-        .library(name: "SejfService", targets: ["SejfService"]),
-        .library(name: "SejfAWS", targets: ["SejfAWS"]),
+        // The libraries, for the packages that depend on this one by path: the fuzz targets
+        // (Fuzz/) and the seeding tool and micro-benchmarks (Benchmarks/tools). Separate packages,
+        // so `swift build` here builds none of them. Not a stable API.
+        .library(name: "SejfLibraries", targets: ["SejfCore", "SejfCrypto", "SejfStore", "SejfService", "SejfRender", "SejfAWS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

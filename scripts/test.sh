@@ -39,4 +39,10 @@ swift test
 sejf_step "python3 -m pytest -q Tests/python Tests/compat (schemas; real boto3, AWS CLI and caching clients against sejf server)"
 python3 -m pytest -q -p no:cacheprovider Tests/python Tests/compat
 
+# Fuzzing (Fuzz/README.md): an AddressSanitizer build of the libraries in Fuzz/.build-fuzz, then
+# every libFuzzer target for a short bounded time from its seed corpus; a crash fails the run and
+# prints the input. An hour of one target: scripts/fuzz.sh --seconds 3600 TARGET.
+sejf_step "scripts/fuzz.sh --seconds 20 (every fuzz target)"
+scripts/fuzz.sh --seconds 20
+
 sejf_step "All tests passed"

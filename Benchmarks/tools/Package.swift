@@ -15,7 +15,7 @@ let package = Package(
         .executable(name: "sejf-seed", targets: ["sejf-seed"]),
     ],
     dependencies: [
-        // The main package, for its library products (SejfCore, SejfCrypto, SejfStore, SejfService, SejfAWS).
+        // The main package, for its SejfLibraries product (SejfCore, SejfCrypto, SejfStore, SejfService, SejfAWS, …).
         .package(name: "sejf", path: "../.."),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Listing the trait replaces the package's default traits (MallocInterposer and
@@ -28,10 +28,7 @@ let package = Package(
         // The seeding logic, as a library so tests can run it on a small data set.
         .target(
             name: "SejfSeeding",
-            dependencies: [
-                .product(name: "SejfCore", package: "sejf"),
-                .product(name: "SejfStore", package: "sejf"),
-            ]
+            dependencies: [.product(name: "SejfLibraries", package: "sejf")]
         ),
         .executableTarget(
             name: "sejf-seed",
@@ -42,11 +39,7 @@ let package = Package(
             name: "SejfMicro",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "SejfCore", package: "sejf"),
-                .product(name: "SejfCrypto", package: "sejf"),
-                .product(name: "SejfStore", package: "sejf"),
-                .product(name: "SejfService", package: "sejf"),
-                .product(name: "SejfAWS", package: "sejf"),
+                .product(name: "SejfLibraries", package: "sejf"),
             ],
             path: "Benchmarks/SejfMicro",
             // Swift 5 mode, as the benchmark package's own targets: its configuration is a global.
@@ -55,12 +48,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SejfSeedingTests",
-            dependencies: [
-                "SejfSeeding",
-                .product(name: "SejfCore", package: "sejf"),
-                .product(name: "SejfStore", package: "sejf"),
-                .product(name: "SejfService", package: "sejf"),
-            ]
+            dependencies: ["SejfSeeding", .product(name: "SejfLibraries", package: "sejf")]
         ),
     ]
 )

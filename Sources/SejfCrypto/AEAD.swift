@@ -40,9 +40,12 @@ public enum AEAD {
         try openInto(sealed, associatedData: associatedData, key: key) { [UInt8]($0) }
     }
 
-    /// Decrypts a sealed value into secure memory (for wrapped keys).
+    /// Decrypts a sealed value into secure memory (for wrapped keys). A key is never empty and
+    /// secure memory cannot be: an empty plaintext is ``CryptoError/malformed(_:)``.
     public static func openSecure(_ sealed: [UInt8], associatedData: [UInt8], key: SecureBytes) throws -> SecureBytes {
-        try openInto(sealed, associatedData: associatedData, key: key) { SecureBytes(copying: $0) }
+        let opened = try openInto(sealed, associatedData: associatedData, key: key) { $0.isEmpty ? nil : SecureBytes(copying: $0) }
+        guard let opened else { throw CryptoError.malformed("plaintext (empty, not a key)") }
+        return opened
     }
 
     /// Decrypts a sealed value straight into `output`, secure memory of exactly the plaintext's

@@ -123,7 +123,8 @@ extension Envelope {
         }
     }
 
-    private static func accessKeyBinding(_ id: String, _ principal: String) -> [UInt8] {
+    /// The associated data of an access key's sealed secret (internal for Fuzz/FuzzEnvelope).
+    static func accessKeyBinding(_ id: String, _ principal: String) -> [UInt8] {
         Array("sejf.access-key.v\(formatVersion)\u{0}\(id)\u{0}\(principal)".utf8)
     }
 }

@@ -60,6 +60,15 @@ struct AEADTests {
         let secure = try AEAD.openSecure(sealed, associatedData: ad, key: key)
         #expect(secure.withUnsafeBytes { Array($0) } == [7, 8, 9])
     }
+
+    /// Found by Fuzz/FuzzEnvelope: an authenticated empty plaintext (an empty wrapped data key or
+    /// access key secret) stopped the process in `SecureBytes`; it is an error now.
+    @Test func openSecureOfAnEmptyPlaintextIsAnErrorNotACrash() throws {
+        let sealed = try AEAD.seal([], associatedData: ad, key: key)
+        #expect(throws: CryptoError.malformed("plaintext (empty, not a key)")) {
+            try AEAD.openSecure(sealed, associatedData: ad, key: key)
+        }
+    }
 }
 
 struct SecureBytesTests {

@@ -1,0 +1,1 @@
+../../../Sources/sejf/Access/AccessFile.swift

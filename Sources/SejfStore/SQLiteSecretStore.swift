@@ -696,9 +696,13 @@ struct Session: SecretStoreWriter {
             .map { Tag(key: $0["key"], value: $0["value"]) }
         let deletedAt: Double? = row["deleted_at"]
         let purgeAt: Double? = row["purge_at"]
+        let suffix: String = row["arn_suffix"]
+        guard suffix.count == 6 else {
+            throw SejfError(.internalServiceError, "Storage error: the secret in row \(id) has a malformed ARN suffix; the database was altered.")
+        }
         return SecretRecord(
             rowId: id,
-            arn: SecretARN(environment: try EnvironmentName(row["environment"]), account: account, name: row["name"], suffix: row["arn_suffix"]),
+            arn: SecretARN(environment: try EnvironmentName(row["environment"]), account: account, name: row["name"], suffix: suffix),
             description: row["description"], kmsKeyId: row["kms_key_id"], tags: tags,
             createdAt: row["created_at"], lastChangedAt: row["last_changed_at"], lastAccessedAt: row["last_accessed_at"],
             deletion: deletedAt.flatMap { d in purgeAt.map { DeletionState(deletedAt: d, purgeAt: $0) } },

@@ -179,6 +179,13 @@ struct SQLiteStoreTests {
         #expect(try String(contentsOfFile: f.directory.keyFilePath(for: f.dev), encoding: .utf8) == before)
     }
 
+    @Test func malformedARNSuffixIsAClearErrorNotACrash() throws {
+        let f = try StoreFixture()
+        try f.createSecret("db/password", value: .string("x"))
+        try f.raw("PRAGMA ignore_check_constraints = ON; UPDATE secrets SET arn_suffix = 'abc'")
+        #expect(throws: SejfError.self) { try f.store.read { try $0.secrets(in: f.dev) } }
+    }
+
     @Test func truncatedDatabaseIsAClearErrorNotACrash() throws {
         let f = try StoreFixture()
         for i in 0..<50 { try f.createSecret("s\(i)", value: .string(String(repeating: "x", count: 2000))) }

@@ -125,6 +125,20 @@ public struct AWSProtocolHandler: Sendable {
         }
     }
 
+    /// Handles one request without blocking the calling task. A read-only operation is served
+    /// on it, and its audit events are made durable asynchronously before it answers; any other
+    /// operation waits for its own commit, so it runs on ``BlockingWork``.
+    public func serve(_ request: AWSHTTPRequest, requestId: String) async -> AWSHTTPResponse {
+        guard let operation = try? resolveOperation(request), operation.readsOnly else {
+            return await BlockingWork.shared.run { self.handle(request, requestId: requestId) }
+        }
+        let (response, auditFailure) = await service.serveWithDeferredAudit { handle(request, requestId: requestId) }
+        guard let auditFailure, response.status == 200 else { return response }
+        var refused = Self.errorResponse(AWSWireError(.unaudited(auditFailure)), requestId: requestId, operation: response.operation)
+        refused.principal = response.principal
+        return refused
+    }
+
     private func resolveOperation(_ request: AWSHTTPRequest) throws -> any SecretsOperation.Type {
         guard request.sigV4.method == "POST" else {
             throw AWSWireError(code: "UnknownOperationException", message: "Only POST is supported: the AWS JSON 1.1 protocol.")

@@ -50,6 +50,12 @@ extension SejfError {
     public static let operationOnReplica = SejfError(
         .invalidRequest, "Operation not permitted on a replica secret. Call must be made in primary secret's region.")
 
+    /// The internal error of a request whose audit events could not be made durable: a read
+    /// that cannot be audited is not served.
+    public static func unaudited(_ cause: any Error) -> SejfError {
+        SejfError(.internalServiceError, "The request could not be audited, so it was not served: \(cause)")
+    }
+
     /// `ResourceNotFoundException` for a staging label no version carries.
     public static func valueNotFound(stage: String) -> SejfError {
         SejfError(.resourceNotFound, "Secrets Manager can't find the specified secret value for staging label: \(stage)")

@@ -111,7 +111,7 @@ public enum SejfHTTPServer {
     static func addProbes(to router: Router<SejfRequestContext>, _ probes: Probes) {
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
-            let checks = await blockingWork.run { probes.service.readiness() }
+            let checks = await BlockingWork.shared.run { probes.service.readiness() }
             let failing = checks.filter { $0.problem != nil }
             guard !failing.isEmpty else { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) }
             let report = Dictionary(uniqueKeysWithValues: checks.map { ($0.name, $0.problem ?? "ok") })
@@ -120,7 +120,7 @@ public enum SejfHTTPServer {
                             body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         router.get("/metrics") { _, _ -> Response in
-            let text = await blockingWork.run { probes.metrics.render(service: probes.service, databaseFiles: probes.databaseFiles) }
+            let text = await BlockingWork.shared.run { probes.metrics.render(service: probes.service, databaseFiles: probes.databaseFiles) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
@@ -158,7 +158,7 @@ public enum SejfHTTPServer {
             SigV4Request(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
                          headers: wireHeaders(request), body: Array(buffer: body)),
             sourceAddress: context.remoteAddress?.ipAddress ?? "unknown")
-        let answer = await blockingWork.run { handler.handle(awsRequest, requestId: requestId) }
+        let answer = await handler.serve(awsRequest, requestId: requestId)
         let elapsed = ContinuousClock.now - start
         context.logger.info("request", metadata: [
             "request_id": .string(requestId), "principal": .string(answer.principal ?? "-"), "operation": .string(answer.operation ?? "-"),
@@ -185,20 +185,6 @@ public enum SejfHTTPServer {
         }
         return Response(status: .init(code: answer.status), headers: headers,
                          body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
-    }
-}
-
-/// Runs the service's synchronous, blocking work (SQLite, fsync, the audit group commit) on
-/// Dispatch threads, so it never blocks the Swift concurrency pool that serves connections.
-let blockingWork = BlockingWork()
-
-final class BlockingWork: Sendable {
-    private let queue = DispatchQueue(label: "sejf.service", qos: .userInitiated, attributes: .concurrent)
-
-    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
-        }
     }
 }
 

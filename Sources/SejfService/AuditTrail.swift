@@ -8,10 +8,13 @@ import SejfStore
 /// commit): each caller returns only once its event is committed with `synchronous=FULL`, yet
 /// many concurrent reads share one fsync.
 ///
+/// Inside ``DeferredRequestWork/serve(_:)`` the events are collected instead, and made durable
+/// by ``DeferredRequestWork/complete(for:)`` without blocking a thread.
+///
 /// Metrics: `sejf_audit_queue_depth` (events waiting for their commit) and
 /// `sejf_audit_commit_seconds` (one batch's transaction and fsync).
 final class AuditTrail: Sendable {
-    private let committer: GroupCommitter<[AuditEvent], [Int64]>
+    private let committer: GroupCommitter<[AuditEvent], Void>
     private let waiting = Mutex(0)
     private let queueDepth = Gauge(label: "sejf_audit_queue_depth")
 
@@ -20,25 +23,36 @@ final class AuditTrail: Sendable {
         committer = GroupCommitter { groups in
             let start = DispatchTime.now().uptimeNanoseconds
             defer { commitTime.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
-            var sequences = try store.write { writer in try writer.appendAuditEvents(groups.flatMap { $0 }).map(\.sequence) }[...]
-            return groups.map { group in
-                defer { sequences = sequences.dropFirst(group.count) }
-                return Array(sequences.prefix(group.count))
-            }
+            _ = try store.write { writer in try writer.appendAuditEvents(groups.flatMap { $0 }) }
+            return groups.map { _ in () }
         }
     }
 
-    /// Makes `event` durable; returns its sequence number.
-    @discardableResult
-    func record(_ event: AuditEvent) throws -> Int64 {
-        try record([event])[0]
+    /// Makes `events` durable together, in one commit — or, for a request served by
+    /// ``DeferredRequestWork``, leaves them to it.
+    func record(_ events: AuditEvent...) throws {
+        try record(events)
     }
 
-    /// Makes `events` durable together, in one commit; returns their sequence numbers.
-    @discardableResult
-    func record(_ events: [AuditEvent]) throws -> [Int64] {
-        queueDepth.record(waiting.withLock { $0 += events.count; return $0 })
-        defer { queueDepth.record(waiting.withLock { $0 -= events.count; return $0 }) }
-        return try committer.submit(events)
+    func record(_ events: [AuditEvent]) throws {
+        if let deferred = DeferredRequestWork.current {
+            deferred.add(events)
+            return
+        }
+        changeWaiting(by: events.count)
+        defer { changeWaiting(by: -events.count) }
+        try committer.submit(events)
+    }
+
+    /// Makes `events` durable together, in one commit, suspending (not blocking a thread) meanwhile.
+    func makeDurable(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
+        changeWaiting(by: events.count)
+        defer { changeWaiting(by: -events.count) }
+        try await committer.submit(events)
+    }
+
+    private func changeWaiting(by count: Int) {
+        queueDepth.record(waiting.withLock { $0 += count; return $0 })
     }
 }

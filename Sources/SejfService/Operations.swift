@@ -12,11 +12,16 @@ public protocol SecretsOperation: SendableMetatype {
     static var name: String { get }
     /// The whole `X-Amz-Target` value: `secretsmanager.<name>` for AWS's operations.
     static var target: String { get }
+    /// True when the operation changes nothing but its audit events and best-effort bookkeeping,
+    /// so the server can serve it without waiting for a commit of its own (see
+    /// ``SecretsService/serveWithDeferredAudit(_:)``).
+    static var readsOnly: Bool { get }
     static func perform(_ service: SecretsService, _ request: Request, _ context: RequestContext) throws -> Response
 }
 
 extension SecretsOperation {
     public static var target: String { "secretsmanager.\(name)" }
+    public static var readsOnly: Bool { false }
 }
 
 /// The `{}` response of operations that return nothing.
@@ -35,6 +40,7 @@ public enum SecretsManager {
 
     public enum GetSecretValue: SecretsOperation {
         public static let name = "GetSecretValue"
+        public static let readsOnly = true
         public static func perform(_ s: SecretsService, _ r: GetSecretValueRequest, _ c: RequestContext) throws -> GetSecretValueResponse {
             try s.getSecretValue(r, c)
         }
@@ -63,6 +69,7 @@ public enum SecretsManager {
 
     public enum DescribeSecret: SecretsOperation {
         public static let name = "DescribeSecret"
+        public static let readsOnly = true
         public static func perform(_ s: SecretsService, _ r: SecretIdRequest, _ c: RequestContext) throws -> DescribeSecretResponse {
             try s.describeSecret(r, c)
         }
@@ -70,6 +77,7 @@ public enum SecretsManager {
 
     public enum ListSecrets: SecretsOperation {
         public static let name = "ListSecrets"
+        public static let readsOnly = true
         public static func perform(_ s: SecretsService, _ r: ListSecretsRequest, _ c: RequestContext) throws -> ListSecretsResponse {
             try s.listSecrets(r, c)
         }
@@ -77,6 +85,7 @@ public enum SecretsManager {
 
     public enum ListSecretVersionIds: SecretsOperation {
         public static let name = "ListSecretVersionIds"
+        public static let readsOnly = true
         public static func perform(_ s: SecretsService, _ r: ListSecretVersionIdsRequest, _ c: RequestContext) throws -> ListSecretVersionIdsResponse {
             try s.listSecretVersionIds(r, c)
         }
@@ -114,6 +123,7 @@ public enum SecretsManager {
 
     public enum BatchGetSecretValue: SecretsOperation {
         public static let name = "BatchGetSecretValue"
+        public static let readsOnly = true
         public static func perform(_ s: SecretsService, _ r: BatchGetSecretValueRequest, _ c: RequestContext) throws -> BatchGetSecretValueResponse {
             try s.batchGetSecretValue(r, c)
         }
@@ -121,6 +131,7 @@ public enum SecretsManager {
 
     public enum GetRandomPassword: SecretsOperation {
         public static let name = "GetRandomPassword"
+        public static let readsOnly = true
         public static func perform(_ s: SecretsService, _ r: GetRandomPasswordRequest, _ c: RequestContext) throws -> GetRandomPasswordResponse {
             try s.getRandomPassword(r, c)
         }
@@ -149,6 +160,7 @@ public enum SecretsManager {
 
     public enum GetResourcePolicy: SecretsOperation {
         public static let name = "GetResourcePolicy"
+        public static let readsOnly = true
         public static func perform(_ s: SecretsService, _ r: SecretIdRequest, _ c: RequestContext) throws -> GetResourcePolicyResponse {
             try s.getResourcePolicy(r, c)
         }
@@ -163,6 +175,7 @@ public enum SecretsManager {
 
     public enum ValidateResourcePolicy: SecretsOperation {
         public static let name = "ValidateResourcePolicy"
+        public static let readsOnly = true
         public static func perform(_ s: SecretsService, _ r: ValidateResourcePolicyRequest, _ c: RequestContext) throws -> ValidateResourcePolicyResponse {
             try s.validateResourcePolicy(r, c)
         }

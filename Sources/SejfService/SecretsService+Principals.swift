@@ -148,10 +148,12 @@ extension SecretsService {
             return true
         }
         guard due else { return }
-        _ = try? store.write { writer in
-            guard var current = try writer.accessKey(accessKeyId) else { return }
-            current.lastUsedAt = now
-            try writer.updateAccessKey(current)
+        DeferredRequestWork.bookkeeping {
+            _ = try? self.store.write { writer in
+                guard var current = try writer.accessKey(accessKeyId) else { return }
+                current.lastUsedAt = now
+                try writer.updateAccessKey(current)
+            }
         }
     }
 

@@ -334,7 +334,7 @@ extension SecretsService {
         do {
             try audit.record(events)
         } catch {
-            throw SejfError(.internalServiceError, "The request could not be audited, so it was not served: \(error)")
+            throw SejfError.unaudited(error)
         }
         var values: [GetSecretValueResponse] = []
         var errors: [APIErrorEntry] = []

@@ -53,7 +53,7 @@ public final class SecretsService: Sendable {
             do {
                 try audit.record(scope.event(at: clock(), failure: nil))
             } catch {
-                throw SejfError(.internalServiceError, "The request could not be audited, so it was not served: \(error)")
+                throw SejfError.unaudited(error)
             }
         }
         return result

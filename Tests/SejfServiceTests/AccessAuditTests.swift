@@ -226,6 +226,37 @@ struct AuditPipelineTests {
     }
 }
 
+/// The server's path for reads: served on the task, their durable work done after.
+struct DeferredAuditTests {
+    @Test func aDeferredReadIsAuditedAndBookkeptOnlyAfterItsBodyAndBeforeItReturns() async throws {
+        let f = try ServiceFixture()
+        try f.create("db/password", "secret value")
+        let reads = AuditFilter(action: AuditAction.getSecretValue)
+        let (value, failure) = await f.service.serveWithDeferredAudit { () -> String? in
+            let value = try? f.get("db/password").SecretString
+            #expect(try! f.events(reads).isEmpty, "the event waits for the commit after the body")
+            return value
+        }
+        #expect(value == "secret value")
+        #expect(failure == nil)
+        #expect(try f.events(reads).count == 1)
+        let described = try f.service.describeSecret(SecretIdRequest(SecretId: "db/password"), f.dev)
+        #expect(described.LastAccessedDate == (f.clock.now / 86_400).rounded(.down) * 86_400)
+    }
+
+    @Test func aDeferredReadWhoseEventsCannotBeWrittenReportsTheFailure() async throws {
+        let f = try ServiceFixture()
+        try f.create("db/password", "secret value")
+        try FileManager.default.removeItem(atPath: f.root + "/keys/_audit.key")
+        let service = try DataStoreSetup.open(DataDirectory(path: f.root), variables: [:])
+        let (_, failure) = await service.serveWithDeferredAudit {
+            try? service.getSecretValue(GetSecretValueRequest(SecretId: "db/password"), f.dev)
+        }
+        #expect(failure != nil)
+        #expect(!"\(failure.map { "\($0)" } ?? "")".contains("secret value"))
+    }
+}
+
 /// Raw SQL on a test's database file (for tampering), without GRDB in this test target.
 struct DatabaseQueueHandle {
     let path: String

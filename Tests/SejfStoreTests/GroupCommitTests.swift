@@ -40,6 +40,40 @@ struct GroupCommitTests {
         failing.withLock { $0 = false }
         #expect(try committer.submit(2) == 2)
     }
+
+    @Test func suspendedAndBlockedCallersShareCommitsAndGetTheirOwnResults() async throws {
+        let committed = Mutex<[Int]>([])
+        let committer = GroupCommitter<Int, Int> { batch in
+            Thread.sleep(forTimeInterval: 0.002)
+            committed.withLock { $0 += batch }
+            return batch.map { -$0 }
+        }
+        let blocked = (0..<8).map { t in
+            Thread { for i in stride(from: 1000 + t, to: 1200, by: 8) { precondition((try? committer.submit(i)) == -i) } }
+        }
+        blocked.forEach { $0.start() }
+        let suspended = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for i in 0..<300 { group.addTask { (i, try await committer.submit(i)) } }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        while committed.withLock({ $0.count }) < 500 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(suspended.count == 300)
+        #expect(suspended.allSatisfy { $0.value == -$0.key })
+        #expect(committed.withLock { $0 }.sorted() == Array(0..<300) + Array(1000..<1200))
+        #expect(committer.batches < 500, "items were batched")
+    }
+
+    @Test func aFailedBatchFailsItsSuspendedCallers() async throws {
+        struct DiskFull: Error {}
+        let failing = Mutex(true)
+        let committer = GroupCommitter<Int, Int> { batch in
+            if failing.withLock({ $0 }) { throw DiskFull() }
+            return batch
+        }
+        await #expect(throws: DiskFull.self) { try await committer.submit(1) }
+        failing.withLock { $0 = false }
+        #expect(try await committer.submit(2) == 2)
+    }
 }
 
 /// Concurrent writes to the SQLite store share transactions, yet each is atomic on its own.

@@ -1,0 +1,77 @@
+import Foundation
+import Synchronization
+import SejfCore
+
+/// Runs synchronous, blocking work (SQLite writes, fsync, a group commit's wait) on Dispatch
+/// threads, so it never blocks the Swift concurrency pool that serves connections.
+public final class BlockingWork: Sendable {
+    /// The process's one pool of blocking threads.
+    public static let shared = BlockingWork()
+
+    private let queue = DispatchQueue(label: "sejf.service", qos: .userInitiated, attributes: .concurrent)
+
+    public func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: body()) }
+        }
+    }
+}
+
+/// What a read served on an async task leaves for after its synchronous part (see
+/// ``SecretsService/serveWithDeferredAudit(_:)``): the audit events to make durable, and
+/// best-effort bookkeeping writes (`LastAccessedDate`, an access key's `LastUsedDate`).
+///
+/// The synchronous part then never waits for a commit, so it can run on the concurrency pool;
+/// the response still leaves only once its events are durable.
+final class DeferredRequestWork: Sendable {
+    /// The request being served on this task, if it defers its durable work.
+    @TaskLocal static var current: DeferredRequestWork?
+
+    private struct Pending {
+        var events: [AuditEvent] = []
+        var bookkeeping: [@Sendable () -> Void] = []
+    }
+
+    private let pending = Mutex(Pending())
+
+    func add(_ events: [AuditEvent]) {
+        pending.withLock { $0.events += events }
+    }
+
+    /// Runs `write` after the request's events are durable when the request defers its work,
+    /// else now.
+    static func bookkeeping(_ write: @escaping @Sendable () -> Void) {
+        guard let current else { return write() }
+        current.pending.withLock { $0.bookkeeping.append(write) }
+    }
+
+    /// Makes the events durable, then runs the bookkeeping on blocking threads.
+    /// - Throws: why the events could not be made durable (the bookkeeping is then skipped).
+    func complete(for audit: AuditTrail) async throws {
+        let work = pending.withLock { pending in
+            defer { pending = Pending() }
+            return pending
+        }
+        try await audit.makeDurable(work.events)
+        guard !work.bookkeeping.isEmpty else { return }
+        await BlockingWork.shared.run { work.bookkeeping.forEach { $0() } }
+    }
+}
+
+extension SecretsService {
+    /// Serves `body` — a read-only operation, whose only writes are its audit events and
+    /// bookkeeping — on the calling task, and then makes its audit events durable (group
+    /// commit) without blocking a thread.
+    /// - Returns: the body's result, and why its audit events could not be made durable (nil
+    ///   when they are). A successful read whose events are not durable must not be served.
+    public func serveWithDeferredAudit<T>(_ body: () -> T) async -> (T, auditFailure: (any Error)?) {
+        let work = DeferredRequestWork()
+        let result = DeferredRequestWork.$current.withValue(work) { body() }
+        do {
+            try await work.complete(for: audit)
+            return (result, nil)
+        } catch {
+            return (result, error)
+        }
+    }
+}

@@ -41,11 +41,13 @@ extension SecretsService {
     /// Sets `LastAccessedDate` (a date, as in AWS, so at most one write per secret per day).
     /// Best effort: a read from a read-only data directory still answers.
     private func recordAccess(_ arn: SecretARN, day: Double, _ context: RequestContext) {
-        _ = try? store.write { writer in
-            var secret = try findSecret(arn.description, context, in: writer)
-            guard secret.lastAccessedAt != day else { return }
-            secret.lastAccessedAt = day
-            try writer.updateSecret(secret)
+        DeferredRequestWork.bookkeeping {
+            _ = try? self.store.write { writer in
+                var secret = try self.findSecret(arn.description, context, in: writer)
+                guard secret.lastAccessedAt != day else { return }
+                secret.lastAccessedAt = day
+                try writer.updateSecret(secret)
+            }
         }
     }
 
@@ -87,14 +89,16 @@ extension SecretsService {
         }
     }
 
-    /// `ListSecrets`: secrets of the environment, filtered, sorted and paginated as in AWS.
+    /// `ListSecrets`: secrets of the environment, filtered, sorted and paginated as in AWS. A page
+    /// walks the secrets in the requested order from its `NextToken`'s position until it has
+    /// `MaxResults` secrets the caller may see and the filters match, so its cost does not grow
+    /// with the store.
     public func listSecrets(_ request: ListSecretsRequest, _ context: RequestContext) throws -> ListSecretsResponse {
         let filters = request.Filters ?? []
         try SecretFilter.validate(filters)
         let maxResults = try Self.validateMaxResults(request.MaxResults)
-        let offset = try PageToken.decode(request.NextToken)
-        let sortKey = try Self.sortKey(request.SortBy)
-        let descending = try Self.isDescending(request.SortOrder)
+        let order = try SecretListOrder(sortBy: request.SortBy, sortOrder: request.SortOrder)
+        let start = try order.position(after: request.NextToken)
         return try perform(.listSecrets, context) { scope in
             try store.read { reader in
                 try requireEnvironment(context.environment, in: reader)
@@ -102,16 +106,25 @@ extension SecretsService {
                 let access = try reader.accessControl()
                 let caller = try accessRequest(scope, nil, in: reader)
                 let now = clock()
-                var secrets = try reader.secrets(in: context.environment).filter { secret in
-                    guard let deletion = secret.deletion else { return true }
-                    return request.IncludePlannedDeletion == true && !deletion.isExpired(at: now)
+                func isListed(_ secret: SecretRecord) throws -> Bool {
+                    if let deletion = secret.deletion, request.IncludePlannedDeletion != true || deletion.isExpired(at: now) { return false }
+                    guard try access.canSee(Self.facts(secret), for: caller) else { return false }
+                    guard !filters.isEmpty else { return true }
+                    return SecretFilter.matches(filters, .init(
+                        name: secret.name, description: secret.description, tags: secret.tags,
+                        primaryRegion: try primaryRegion(of: secret, in: reader)))
                 }
-                secrets = try secrets.filter {
-                    try access.canSee(Self.facts($0), for: caller) && SecretFilter.matches(filters, .init(name: $0.name, description: $0.description, tags: $0.tags,
-                                                        primaryRegion: try primaryRegion(of: $0, in: reader)))
+                var page: [SecretRecord] = []
+                var hasMore = false
+                try reader.secrets(in: context.environment, order: order, after: start) { secret in
+                    guard try isListed(secret) else { return true }
+                    guard page.count < maxResults else {
+                        hasMore = true
+                        return false
+                    }
+                    page.append(secret)
+                    return true
                 }
-                secrets.sort { a, b in descending ? sortKey(b, a) : sortKey(a, b) }
-                let (page, next) = PageToken.page(secrets, offset: offset, maxResults: maxResults)
                 let entries = try page.map { secret in
                     SecretListEntry(
                         ARN: secret.arn.description, Name: secret.name, Description: secret.description, KmsKeyId: secret.kmsKeyId,
@@ -123,6 +136,10 @@ extension SecretsService {
                         RotationRules: secret.rotation.rulesJSON.flatMap(Self.decodeRules),
                         LastRotatedDate: secret.rotation.lastRotatedAt, NextRotationDate: secret.rotation.nextRotationAt)
                 }
+                let next = hasMore ? page.last.map { last in
+                    order.token(after: order.position(name: last.name, createdAt: last.createdAt, lastChangedAt: last.lastChangedAt,
+                                                      lastAccessedAt: last.lastAccessedAt))
+                } : nil
                 return ListSecretsResponse(SecretList: entries, NextToken: next)
             }
         }
@@ -178,25 +195,6 @@ extension SecretsService {
                 ? "Member must have value greater than or equal to 1" : "Member must have value less than or equal to 100")
         }
         return maxResults
-    }
-
-    static func sortKey(_ sortBy: String?) throws -> (SecretRecord, SecretRecord) -> Bool {
-        switch sortBy ?? "created-date" {
-        case "created-date": return { ($0.createdAt, $0.name) < ($1.createdAt, $1.name) }
-        case "last-changed-date": return { ($0.lastChangedAt, $0.name) < ($1.lastChangedAt, $1.name) }
-        case "last-accessed-date": return { ($0.lastAccessedAt ?? 0, $0.name) < ($1.lastAccessedAt ?? 0, $1.name) }
-        case "name": return { $0.name < $1.name }
-        default:
-            throw SejfError.constraint("sortBy", "Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]")
-        }
-    }
-
-    static func isDescending(_ sortOrder: String?) throws -> Bool {
-        switch sortOrder ?? "asc" {
-        case "asc": return false
-        case "desc": return true
-        default: throw SejfError.constraint("sortOrder", "Member must satisfy enum value set: [asc, desc]")
-        }
     }
 }
 

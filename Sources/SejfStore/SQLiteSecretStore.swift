@@ -406,6 +406,29 @@ struct Session: SecretStoreWriter {
                                 arguments: [environment.rawValue]).map { try secretRecord($0, account: account) }
     }
 
+    func secrets(in environment: EnvironmentName, order: SecretListOrder, after position: SecretListOrder.Position?,
+                 while visit: (SecretRecord) throws -> Bool) throws {
+        // Each order has its index (migration v8), so a page reads only the rows it returns.
+        let direction = order.descending ? "DESC" : "ASC"
+        let beyond = order.descending ? "<" : ">"
+        let value: String? = switch order.key {
+        case .createdDate: "created_at"
+        case .lastChangedDate: "last_changed_at"
+        case .lastAccessedDate: "last_accessed_order"
+        case .name: nil
+        }
+        var sql = "SELECT * FROM secrets WHERE environment = ?"
+        var arguments: StatementArguments = [environment.rawValue]
+        if let position {
+            sql += value.map { " AND (\($0), name) \(beyond) (?, ?)" } ?? " AND name \(beyond) ?"
+            arguments += value == nil ? [position.name] : [position.value, position.name]
+        }
+        sql += value.map { " ORDER BY \($0) \(direction), name \(direction)" } ?? " ORDER BY name \(direction)"
+        let account = try accountId()
+        let rows = try Row.fetchCursor(statement(sql), arguments: arguments)
+        while let row = try rows.next(), try visit(try secretRecord(row, account: account)) {}
+    }
+
     func secret(rowId: Int64) throws -> SecretRecord? {
         let account = try accountId()
         return try Row.fetchOne(statement("SELECT * FROM secrets WHERE id = ?"), arguments: [rowId]).map { try secretRecord($0, account: account) }

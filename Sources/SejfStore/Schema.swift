@@ -263,6 +263,18 @@ enum Schema {
                 }
             }
         }
+        migrator.registerMigration("v8: ListSecrets orders") { db in
+            // One index per ListSecrets sort order (by name: the UNIQUE constraint's), so a page
+            // starts at its NextToken's position and reads only the rows it returns. A secret
+            // never accessed sorts as 0; SQLite only searches a row-value range on an index of
+            // columns, so that value is a (virtual) generated column, not an indexed expression.
+            try db.execute(sql: """
+                CREATE INDEX secrets_by_created_date ON secrets(environment, created_at, name);
+                CREATE INDEX secrets_by_last_changed_date ON secrets(environment, last_changed_at, name);
+                ALTER TABLE secrets ADD COLUMN last_accessed_order REAL GENERATED ALWAYS AS (COALESCE(last_accessed_at, 0)) VIRTUAL;
+                CREATE INDEX secrets_by_last_accessed_date ON secrets(environment, last_accessed_order, name);
+                """)
+        }
         return migrator
     }
 }

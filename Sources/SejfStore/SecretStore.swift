@@ -195,6 +195,10 @@ public protocol SecretStoreReader {
     func secret(_ identifier: SecretIdentifier, in environment: EnvironmentName) throws -> SecretRecord?
     /// Every secret of an environment (including those scheduled for deletion), by name.
     func secrets(in environment: EnvironmentName) throws -> [SecretRecord]
+    /// Walks the environment's secrets in `order`, starting after `position` (from the start
+    /// when nil), for as long as `visit` returns true. Deleted secrets are included.
+    func secrets(in environment: EnvironmentName, order: SecretListOrder, after position: SecretListOrder.Position?,
+                 while visit: (SecretRecord) throws -> Bool) throws
     /// The secret stored in a row (to find a replica's primary).
     func secret(rowId: Int64) throws -> SecretRecord?
     /// The rotation in progress on a secret, if any.

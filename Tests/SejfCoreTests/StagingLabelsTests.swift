@@ -176,6 +176,23 @@ struct SecretFilterTests {
         #expect(throws: SejfError.self) { try SecretFilter.validate((0...10).map { _ in SecretFilter(Key: "name", Values: ["a"]) }) }
     }
 
+    @Test func listOrderTokens() throws {
+        let byName = try SecretListOrder(sortBy: "name", sortOrder: "desc")
+        let position = SecretListOrder.Position(value: 0, name: "db/pass+word=1")
+        #expect(try byName.position(after: byName.token(after: position)) == position)
+        #expect(try byName.position(after: nil) == nil)
+        #expect(byName.position(name: "x", createdAt: 1, lastChangedAt: 2, lastAccessedAt: 3) == .init(value: 0, name: "x"))
+        let byAccess = try SecretListOrder(sortBy: "last-accessed-date", sortOrder: nil)
+        #expect(byAccess.position(name: "x", createdAt: 1, lastChangedAt: 2, lastAccessedAt: nil) == .init(value: 0, name: "x"))
+        let invalid = SejfError(.invalidNextToken, "The NextToken value is invalid.")
+        #expect(throws: invalid) { try byAccess.position(after: byName.token(after: position)) }
+        for forged in ["garbage", "sejf-list-", "sejf-list-!!!", "sejf-list-e30", "sejf-page-0"] {
+            #expect(throws: invalid) { try byName.position(after: forged) }
+        }
+        #expect(throws: SejfError.self) { try SecretListOrder(sortBy: "size", sortOrder: nil) }
+        #expect(throws: SejfError.self) { try SecretListOrder(sortBy: nil, sortOrder: "sideways") }
+    }
+
     @Test func pageTokens() throws {
         #expect(try PageToken.decode(nil) == 0)
         #expect(try PageToken.decode(PageToken.encode(offset: 42)) == 42)

@@ -353,6 +353,45 @@ struct ListSecretsTests {
         #expect(names == byName)
     }
 
+    /// Pages in every order and direction: each secret exactly once, in the order one big page
+    /// gives, also with ties in the sort value and with secrets created and deleted between pages.
+    @Test func pagesWalkEveryOrderFromTheirTokens() throws {
+        let f = try ServiceFixture()
+        for i in 0..<12 {
+            try f.create("s/\(String(format: "%02d", (i * 7) % 12))", "v")
+            if i % 3 == 2 { f.advance(days: 0.01) }  // three secrets share each creation time
+        }
+        for i in [1, 5, 9] { _ = try f.get("s/\(String(format: "%02d", i))") }
+        for sortBy in ["created-date", "last-changed-date", "last-accessed-date", "name"] {
+            for sortOrder in ["asc", "desc"] {
+                let whole = try f.service.listSecrets(ListSecretsRequest(SortOrder: sortOrder, SortBy: sortBy), f.dev)
+                #expect(whole.NextToken == nil)
+                var paged: [String] = []
+                var token: String?
+                repeat {
+                    let page = try f.service.listSecrets(ListSecretsRequest(MaxResults: 5, NextToken: token, SortOrder: sortOrder, SortBy: sortBy), f.dev)
+                    paged += page.SecretList.map(\.Name)
+                    token = page.NextToken
+                    #expect(page.SecretList.count == 5 || token == nil)
+                } while token != nil
+                #expect(paged == whole.SecretList.map(\.Name), "\(sortBy) \(sortOrder)")
+                #expect(Set(paged).count == 12)
+            }
+        }
+        // A secret created between pages after the position, and one deleted before it, move nothing.
+        let first = try f.service.listSecrets(ListSecretsRequest(MaxResults: 4, SortBy: "name"), f.dev)
+        try f.create("s/00a", "v")
+        _ = try f.service.deleteSecret(DeleteSecretRequest(SecretId: "s/01", ForceDeleteWithoutRecovery: true), f.dev)
+        let second = try f.service.listSecrets(ListSecretsRequest(MaxResults: 4, NextToken: first.NextToken, SortBy: "name"), f.dev)
+        #expect(first.SecretList.map(\.Name) == ["s/00", "s/01", "s/02", "s/03"])
+        #expect(second.SecretList.map(\.Name) == ["s/04", "s/05", "s/06", "s/07"])
+        // A token is for the order it was issued for.
+        expectCode(.invalidNextToken) {
+            _ = try f.service.listSecrets(ListSecretsRequest(MaxResults: 4, NextToken: first.NextToken, SortOrder: "desc", SortBy: "name"), f.dev)
+        }
+        expectCode(.invalidNextToken) { _ = try f.service.listSecrets(ListSecretsRequest(NextToken: first.NextToken), f.dev) }
+    }
+
     @Test func badListParameters() throws {
         let f = try ServiceFixture()
         expectCode(.validation) { _ = try f.service.listSecrets(ListSecretsRequest(MaxResults: 0), f.dev) }

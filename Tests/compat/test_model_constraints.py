@@ -97,6 +97,14 @@ def fresh_name(length=None) -> str:
     return name + "x" * (length - len(name))
 
 
+def list_token(sort_by="created-date", descending=False, after_value=-1.0, after_name=""):
+    """A ListSecrets (and filtered BatchGetSecretValue) NextToken as Sejf issues it
+    (`SecretListOrder.token`): the order it is for, and the position the page starts after. The
+    defaults start before every secret in the default order."""
+    body = {"sortBy": sort_by, "descending": descending, "after": {"value": after_value, "name": after_name}}
+    return "sejf-list-" + base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
+
+
 # --- Base bodies -------------------------------------------------------------------------------
 # BASES[operation][variant](secret) → a valid body. `secret` is {"name", "arn", "v1"} of a fixture
 # secret prepared for that operation (see `world`); `v1` is the id of its first version.
@@ -104,7 +112,7 @@ def fresh_name(length=None) -> str:
 BASES: dict[str, dict[str, Callable[[dict], dict]]] = {
     "BatchGetSecretValue": {
         "default": lambda s: {"SecretIdList": [s["name"]]},
-        "filters": lambda s: {"Filters": [{"Key": "name", "Values": [s["name"]]}], "MaxResults": 20, "NextToken": "sejf-page-0"},
+        "filters": lambda s: {"Filters": [{"Key": "name", "Values": [s["name"]]}], "MaxResults": 20, "NextToken": list_token()},
     },
     "CancelRotateSecret": {"default": lambda s: {"SecretId": s["name"]}},
     "CreateSecret": {
@@ -129,7 +137,9 @@ BASES: dict[str, dict[str, Callable[[dict], dict]]] = {
     "GetSecretValue": {"default": lambda s: {"SecretId": s["name"], "VersionId": s["v1"], "VersionStage": "AWSCURRENT"}},
     "ListSecretVersionIds": {"default": lambda s: {"SecretId": s["name"], "MaxResults": 10, "NextToken": "sejf-page-0",
                                                    "IncludeDeprecated": True}},
-    "ListSecrets": {"default": lambda s: {"IncludePlannedDeletion": True, "MaxResults": 10, "NextToken": "sejf-page-0",
+    # ("~" sorts after every character a name may hold: the page starts before every secret.)
+    "ListSecrets": {"default": lambda s: {"IncludePlannedDeletion": True, "MaxResults": 10,
+                                          "NextToken": list_token("name", descending=True, after_value=0, after_name="~"),
                                           "Filters": [{"Key": "name", "Values": [s["name"]]}], "SortOrder": "desc",
                                           "SortBy": "name"}},
     "PutResourcePolicy": {"default": lambda s: {"SecretId": s["name"], "ResourcePolicy": POLICY, "BlockPublicPolicy": True}},
@@ -250,7 +260,9 @@ def string_of_length(shape, n):
     if shape.name == "DurationType" and n >= 2:
         return "1" * (n - 1) + "h"
     if shape.name == "NextTokenType" and n >= 11:
-        return "sejf-page-" + "0" * (n - 10)  # a token Sejf issues, padded with leading zeros
+        # ListSecretVersionIds' offset token, padded with leading zeros (ListSecrets' tokens
+        # cannot be padded: it answers InvalidNextTokenException, which is no constraint error)
+        return "sejf-page-" + "0" * (n - 10)
     if shape.name == "NonEmptyResourcePolicyType" and n >= len(POLICY):
         return POLICY + " " * (n - len(POLICY))  # a valid policy padded with JSON whitespace
     return "a" * n

@@ -49,6 +49,13 @@ public struct SecretFilter: Codable, Sendable, Equatable {
         }
     }
 
+    /// Name prefixes one of which every secret that passes `filters` starts with (the values of
+    /// a `name` filter without negations), so a store can skip other names early; nil when the
+    /// filters do not narrow names that way.
+    public static func namePrefixes(_ filters: [SecretFilter]) -> [String]? {
+        filters.first { $0.Key == "name" && !$0.Values.contains { $0.hasPrefix("!") } }?.Values
+    }
+
     /// Whether `subject` passes every filter in `filters`.
     public static func matches(_ filters: [SecretFilter], _ subject: Subject) -> Bool {
         filters.allSatisfy { $0.matches(subject) }

@@ -14,7 +14,13 @@ import SejfStore
 /// Metrics: `sejf_audit_queue_depth` (events waiting for their commit) and
 /// `sejf_audit_commit_seconds` (one batch's transaction and fsync).
 final class AuditTrail: Sendable {
-    private let committer: GroupCommitter<[AuditEvent], Void>
+    /// One caller's events, and the bookkeeping that rides in their commit.
+    private struct Batch: Sendable {
+        var events: [AuditEvent]
+        var bookkeeping: [Bookkeeping] = []
+    }
+
+    private let committer: GroupCommitter<Batch, Void>
     private let waiting = Mutex(0)
     private let queueDepth = Gauge(label: "sejf_audit_queue_depth")
 
@@ -23,7 +29,10 @@ final class AuditTrail: Sendable {
         committer = GroupCommitter { groups in
             let start = DispatchTime.now().uptimeNanoseconds
             defer { commitTime.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
-            _ = try store.write { writer in try writer.appendAuditEvents(groups.flatMap { $0 }) }
+            try store.write { writer in
+                _ = try writer.appendAuditEvents(groups.flatMap(\.events))
+                for write in groups.flatMap(\.bookkeeping) { try? write(writer) }
+            }
             return groups.map { _ in () }
         }
     }
@@ -41,15 +50,16 @@ final class AuditTrail: Sendable {
         }
         changeWaiting(by: events.count)
         defer { changeWaiting(by: -events.count) }
-        try committer.submit(events)
+        try committer.submit(Batch(events: events))
     }
 
-    /// Makes `events` durable together, in one commit, suspending (not blocking a thread) meanwhile.
-    func makeDurable(_ events: [AuditEvent]) async throws {
-        guard !events.isEmpty else { return }
+    /// Makes `events` durable together, in one commit with `bookkeeping`, suspending (not
+    /// blocking a thread) meanwhile.
+    func makeDurable(_ events: [AuditEvent], bookkeeping: [Bookkeeping]) async throws {
+        guard !events.isEmpty || !bookkeeping.isEmpty else { return }
         changeWaiting(by: events.count)
         defer { changeWaiting(by: -events.count) }
-        try await committer.submit(events)
+        try await committer.submit(Batch(events: events, bookkeeping: bookkeeping))
     }
 
     private func changeWaiting(by count: Int) {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import SejfCore
+import SejfStore
 
 /// Runs synchronous, blocking work (SQLite writes, fsync, a group commit's wait) on Dispatch
 /// threads, so it never blocks the Swift concurrency pool that serves connections.
@@ -17,9 +18,13 @@ public final class BlockingWork: Sendable {
     }
 }
 
+/// A best-effort write that records use, not change (`LastAccessedDate`, an access key's
+/// `LastUsedDate`). It must be a single statement, so a failed one leaves nothing behind.
+typealias Bookkeeping = @Sendable (any SecretStoreWriter) throws -> Void
+
 /// What a read served on an async task leaves for after its synchronous part (see
-/// ``SecretsService/serveWithDeferredAudit(_:)``): the audit events to make durable, and
-/// best-effort bookkeeping writes (`LastAccessedDate`, an access key's `LastUsedDate`).
+/// ``SecretsService/serveWithDeferredAudit(_:)``): the audit events to make durable, and its
+/// bookkeeping, which rides in the same commit.
 ///
 /// The synchronous part then never waits for a commit, so it can run on the concurrency pool;
 /// the response still leaves only once its events are durable.
@@ -29,7 +34,7 @@ final class DeferredRequestWork: Sendable {
 
     private struct Pending {
         var events: [AuditEvent] = []
-        var bookkeeping: [@Sendable () -> Void] = []
+        var bookkeeping: [Bookkeeping] = []
     }
 
     private let pending = Mutex(Pending())
@@ -38,27 +43,32 @@ final class DeferredRequestWork: Sendable {
         pending.withLock { $0.events += events }
     }
 
-    /// Runs `write` after the request's events are durable when the request defers its work,
-    /// else now.
-    static func bookkeeping(_ write: @escaping @Sendable () -> Void) {
-        guard let current else { return write() }
-        current.pending.withLock { $0.bookkeeping.append(write) }
+    func add(_ write: @escaping Bookkeeping) {
+        pending.withLock { $0.bookkeeping.append(write) }
     }
 
-    /// Makes the events durable, then runs the bookkeeping on blocking threads.
-    /// - Throws: why the events could not be made durable (the bookkeeping is then skipped).
+    /// Makes the events durable, with the bookkeeping in the same commit.
+    /// - Throws: why the events could not be made durable.
     func complete(for audit: AuditTrail) async throws {
         let work = pending.withLock { pending in
             defer { pending = Pending() }
             return pending
         }
-        try await audit.makeDurable(work.events)
-        guard !work.bookkeeping.isEmpty else { return }
-        await BlockingWork.shared.run { work.bookkeeping.forEach { $0() } }
+        try await audit.makeDurable(work.events, bookkeeping: work.bookkeeping)
     }
 }
 
 extension SecretsService {
+    /// Records use: in the audit commit of a request that defers its work, else now, in a write
+    /// of its own. Best effort: a read from a read-only data directory still answers.
+    func bookkeep(_ write: @escaping Bookkeeping) {
+        if let deferred = DeferredRequestWork.current {
+            deferred.add(write)
+        } else {
+            _ = try? store.write(write)
+        }
+    }
+
     /// Serves `body` — a read-only operation, whose only writes are its audit events and
     /// bookkeeping — on the calling task, and then makes its audit events durable (group
     /// commit) without blocking a thread.

@@ -148,12 +148,10 @@ extension SecretsService {
             return true
         }
         guard due else { return }
-        DeferredRequestWork.bookkeeping {
-            _ = try? self.store.write { writer in
-                guard var current = try writer.accessKey(accessKeyId) else { return }
-                current.lastUsedAt = now
-                try writer.updateAccessKey(current)
-            }
+        bookkeep { writer in
+            guard var current = try writer.accessKey(accessKeyId) else { return }
+            current.lastUsedAt = now
+            try writer.updateAccessKey(current)
         }
     }
 

@@ -32,23 +32,14 @@ extension SecretsService {
         return (response, secret)
     }
 
-    /// Sets `LastAccessedDate` of the secrets read that do not carry today's date yet.
+    /// Sets `LastAccessedDate` of the secrets read that do not carry today's date yet (a date, as
+    /// in AWS, so at most one write per secret per day; one statement for all of them). Best
+    /// effort: a read from a read-only data directory still answers.
     func noteAccess(to secrets: [SecretRecord], _ context: RequestContext) {
         let today = (clock() / 86_400).rounded(.down) * 86_400
-        for secret in secrets where secret.lastAccessedAt != today { recordAccess(secret.arn, day: today, context) }
-    }
-
-    /// Sets `LastAccessedDate` (a date, as in AWS, so at most one write per secret per day).
-    /// Best effort: a read from a read-only data directory still answers.
-    private func recordAccess(_ arn: SecretARN, day: Double, _ context: RequestContext) {
-        DeferredRequestWork.bookkeeping {
-            _ = try? self.store.write { writer in
-                var secret = try self.findSecret(arn.description, context, in: writer)
-                guard secret.lastAccessedAt != day else { return }
-                secret.lastAccessedAt = day
-                try writer.updateSecret(secret)
-            }
-        }
+        let stale = secrets.filter { $0.lastAccessedAt != today }.map(\.rowId)
+        guard !stale.isEmpty else { return }
+        bookkeep { try $0.recordAccess(toSecrets: stale, day: today) }
     }
 
     /// The version a `VersionId` / `VersionStage` pair selects, by AWS's rules.
@@ -116,7 +107,8 @@ extension SecretsService {
                 }
                 var page: [SecretRecord] = []
                 var hasMore = false
-                try reader.secrets(in: context.environment, order: order, after: start) { secret in
+                try reader.secrets(in: context.environment, order: order, after: start,
+                                   namePrefixes: SecretFilter.namePrefixes(filters)) { secret in
                     guard try isListed(secret) else { return true }
                     guard page.count < maxResults else {
                         hasMore = true

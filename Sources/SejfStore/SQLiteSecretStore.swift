@@ -407,7 +407,7 @@ struct Session: SecretStoreWriter {
     }
 
     func secrets(in environment: EnvironmentName, order: SecretListOrder, after position: SecretListOrder.Position?,
-                 while visit: (SecretRecord) throws -> Bool) throws {
+                 namePrefixes: [String]?, while visit: (SecretRecord) throws -> Bool) throws {
         // Each order has its index (migration v8), so a page reads only the rows it returns.
         let direction = order.descending ? "DESC" : "ASC"
         let beyond = order.descending ? "<" : ">"
@@ -422,6 +422,11 @@ struct Session: SecretStoreWriter {
         if let position {
             sql += value.map { " AND (\($0), name) \(beyond) (?, ?)" } ?? " AND name \(beyond) ?"
             arguments += value == nil ? [position.name] : [position.value, position.name]
+        }
+        if let namePrefixes {
+            // Tested on the index's copy of the name, before a row is read and decoded.
+            sql += " AND (" + namePrefixes.map { _ in "substr(name, 1, length(?)) = ?" }.joined(separator: " OR ") + ")"
+            for prefix in namePrefixes { arguments += [prefix, prefix] }
         }
         sql += value.map { " ORDER BY \($0) \(direction), name \(direction)" } ?? " ORDER BY name \(direction)"
         let account = try accountId()
@@ -623,6 +628,13 @@ struct Session: SecretStoreWriter {
                                   primaryRowId: secret.primaryRowId, rotation: RotationSettings(), resourcePolicy: nil)
         try saveTags(record)
         return record
+    }
+
+    func recordAccess(toSecrets rowIds: [Int64], day: Double) throws {
+        try statement("""
+            UPDATE secrets SET last_accessed_at = ?
+            WHERE id IN (\(databaseQuestionMarks(count: rowIds.count))) AND (last_accessed_at IS NULL OR last_accessed_at < ?)
+            """).execute(arguments: [day] + StatementArguments(rowIds) + [day])
     }
 
     func updateSecret(_ secret: SecretRecord) throws {

@@ -196,9 +196,10 @@ public protocol SecretStoreReader {
     /// Every secret of an environment (including those scheduled for deletion), by name.
     func secrets(in environment: EnvironmentName) throws -> [SecretRecord]
     /// Walks the environment's secrets in `order`, starting after `position` (from the start
-    /// when nil), for as long as `visit` returns true. Deleted secrets are included.
+    /// when nil), for as long as `visit` returns true. Deleted secrets are included. With
+    /// `namePrefixes`, only secrets whose name starts with one of them are visited.
     func secrets(in environment: EnvironmentName, order: SecretListOrder, after position: SecretListOrder.Position?,
-                 while visit: (SecretRecord) throws -> Bool) throws
+                 namePrefixes: [String]?, while visit: (SecretRecord) throws -> Bool) throws
     /// The secret stored in a row (to find a replica's primary).
     func secret(rowId: Int64) throws -> SecretRecord?
     /// The rotation in progress on a secret, if any.
@@ -240,6 +241,8 @@ public protocol SecretStoreWriter: SecretStoreReader {
     /// Saves the mutable metadata: description, KMS key id, tags, dates, deletion state, primary
     /// (a replica promoted to a standalone secret loses it), rotation settings, resource policy.
     func updateSecret(_ secret: SecretRecord) throws
+    /// Moves `LastAccessedDate` of the secrets in these rows forward to `day` (never back).
+    func recordAccess(toSecrets rowIds: [Int64], day: Double) throws
     /// Encrypts `value` under the environment's active key and stores it as a new version.
     func insertVersion(of secret: SecretRecord, id: String, createdAt: Double, value: SecretValue) throws
     /// Makes the stored labels equal `labels`, deleting versions no longer in it (pruning).

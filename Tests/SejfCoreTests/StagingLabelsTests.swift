@@ -139,6 +139,14 @@ struct SecretFilterTests {
         SecretFilter.matches([SecretFilter(Key: key, Values: values)], subject)
     }
 
+    @Test func namePrefixesNarrowOnlyWithoutNegation() {
+        #expect(SecretFilter.namePrefixes([]) == nil)
+        #expect(SecretFilter.namePrefixes([SecretFilter(Key: "tag-key", Values: ["team"])]) == nil)
+        #expect(SecretFilter.namePrefixes([SecretFilter(Key: "name", Values: ["db/", "!db/old"])]) == nil)
+        #expect(SecretFilter.namePrefixes([SecretFilter(Key: "all", Values: ["x"]), SecretFilter(Key: "name", Values: ["db/", "api/"])])
+                == ["db/", "api/"])
+    }
+
     @Test func prefixMatches() {
         #expect(matches("name", ["db/"]))
         #expect(!matches("name", ["DB/"]))

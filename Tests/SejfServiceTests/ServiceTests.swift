@@ -144,6 +144,13 @@ struct CreateAndReadTests {
         let described = try f.service.describeSecret(SecretIdRequest(SecretId: "s"), f.dev)
         let day = (f.clock.now / 86_400).rounded(.down) * 86_400
         #expect(described.LastAccessedDate == day)
+        // The next day's read moves it; a batch read marks every secret it returns.
+        try f.create("t", "v")
+        f.advance(days: 1)
+        _ = try f.service.batchGetSecretValue(BatchGetSecretValueRequest(SecretIdList: ["s", "t"]), f.dev)
+        for name in ["s", "t"] {
+            #expect(try f.service.describeSecret(SecretIdRequest(SecretId: name), f.dev).LastAccessedDate == day + 86_400)
+        }
     }
 
     @Test func principalsNeedABinding() throws {
@@ -378,6 +385,18 @@ struct ListSecretsTests {
                 #expect(Set(paged).count == 12)
             }
         }
+        // A name filter is narrowed in the store; paged, it gives what filtering one big page gives.
+        let prefixes = [SecretFilter(Key: "name", Values: ["s/0", "s/11"])]
+        var filtered: [String] = []
+        var next: String?
+        repeat {
+            let page = try f.service.listSecrets(ListSecretsRequest(MaxResults: 2, NextToken: next, Filters: prefixes, SortBy: "name"), f.dev)
+            filtered += page.SecretList.map(\.Name)
+            next = page.NextToken
+        } while next != nil
+        #expect(filtered == (0..<10).map { String(format: "s/%02d", $0) } + ["s/11"])
+        let negated = try f.service.listSecrets(ListSecretsRequest(Filters: [SecretFilter(Key: "name", Values: ["!s/0"])], SortBy: "name"), f.dev)
+        #expect(negated.SecretList.map(\.Name) == ["s/10", "s/11"])
         // A secret created between pages after the position, and one deleted before it, move nothing.
         let first = try f.service.listSecrets(ListSecretsRequest(MaxResults: 4, SortBy: "name"), f.dev)
         try f.create("s/00a", "v")

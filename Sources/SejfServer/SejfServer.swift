@@ -88,7 +88,9 @@ public enum SejfHTTPServer {
             try await respond(to: request, context: context, handler: handler, metrics: probes.metrics,
                               maxBodyBytes: configuration.maxBodyBytes)
         }
-        let server: HTTPServerBuilder = try configuration.tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration()) } ?? .http1()
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [HTTP10ConnectionClose.Installer()])
+        let server: HTTPServerBuilder = try configuration.tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0.configuration()) }
+            ?? .http1(configuration: http1)
         return Application(
             router: router, server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sejf"),

@@ -422,14 +422,22 @@ def test_http_1_0(server):
     assert version in ("HTTP/1.0", "HTTP/1.1") and int(headers["content-length"]) == len(body)
 
 
-@pytest.mark.xfail(strict=False, reason="Hummingbird 2's HTTP/1 channel only closes after a request with "
-                                        "`Connection: close`; an HTTP/1.0 request without keep-alive leaves the "
-                                        "connection open (the answer has a Content-Length, so clients still work)")
 def test_http_1_0_connection_is_closed_after_the_answer(server):
     with connect(server, timeout=2) as sock, sock.makefile("rb") as stream:
         sock.sendall(raw_request(server, version="HTTP/1.0", target="GetRandomPassword", body=b'{"PasswordLength": 9}'))
         assert read_response(stream)[0] == 200
         assert stream.read() == b""
+
+
+def test_http_1_0_keep_alive_keeps_the_connection(server):
+    """An HTTP/1.0 client that asks for keep-alive gets it: a second request on the same
+    connection is answered."""
+    with connect(server, timeout=5) as sock, sock.makefile("rb") as stream:
+        for length in (9, 10):
+            sock.sendall(raw_request(server, version="HTTP/1.0", target="GetRandomPassword",
+                                     body=json.dumps({"PasswordLength": length}).encode(), extra=[("Connection", "keep-alive")]))
+            status, _, _, body = read_response(stream)
+            assert status == 200 and len(json.loads(body)["RandomPassword"]) == length
 
 
 def test_connection_close_is_honoured(server):

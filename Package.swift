@@ -43,7 +43,8 @@ let package = Package(
         // The operations, shared by the server and the embedded CLI.
         .target(
             name: "SejfService",
-            dependencies: ["SejfCore", "SejfCrypto", "SejfStore", "SejfRender", "Yams", .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["SejfCore", "SejfCrypto", "SejfStore", "SejfRender", "Yams", .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "NIOPosix", package: "swift-nio")]
         ),
         // Pure formatting of resolved values: Kubernetes Secret/ConfigMap YAML, dotenv, Docker
         // env-file, shell, JSON. Reads nothing itself: the service resolves and audits.

@@ -1,19 +1,30 @@
 import Foundation
+import NIOPosix
 import Synchronization
 import SejfCore
 import SejfStore
 
-/// Runs synchronous, blocking work (SQLite writes, fsync, a group commit's wait) on Dispatch
-/// threads, so it never blocks the Swift concurrency pool that serves connections.
+/// Runs synchronous, blocking work (SQLite writes, fsync, a group commit's wait) on a pool of
+/// threads of its own, so it never blocks the Swift concurrency pool that serves connections.
+///
+/// The pool is wide on purpose: a write holds its thread until its group commit is durable,
+/// and a commit can only batch the writes that have a thread to wait on. (Dispatch's pool grew
+/// to a handful of threads under 64 concurrent puts, so commits held two or three writes each.)
 public final class BlockingWork: Sendable {
     /// The process's one pool of blocking threads.
-    public static let shared = BlockingWork()
+    public static let shared = BlockingWork(threads: 64)
 
-    private let queue = DispatchQueue(label: "sejf.service", qos: .userInitiated, attributes: .concurrent)
+    private let pool: NIOThreadPool
+
+    init(threads: Int) {
+        pool = NIOThreadPool(numberOfThreads: threads)
+        pool.start()
+    }
 
     public func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
+            // The shared pool is never shut down, so every item runs.
+            pool.submit { _ in continuation.resume(returning: body()) }
         }
     }
 }

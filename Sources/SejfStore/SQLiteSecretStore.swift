@@ -639,14 +639,16 @@ struct Session: SecretStoreWriter {
 
     func updateSecret(_ secret: SecretRecord) throws {
         try statement("""
-            UPDATE secrets SET description = ?, kms_key_id = ?, last_changed_at = ?, last_accessed_at = ?,
+            UPDATE secrets SET description = ?, kms_key_id = ?, last_changed_at = ?,
                 deleted_at = ?, purge_at = ?, primary_id = ?, rotation_enabled = ?, rotation_lambda_arn = ?,
                 rotation_rules = ?, last_rotated_at = ?, next_rotation_at = ?, resource_policy = ? WHERE id = ?
-            """).execute(arguments: [secret.description, secret.kmsKeyId, secret.lastChangedAt, secret.lastAccessedAt,
+            """).execute(arguments: [secret.description, secret.kmsKeyId, secret.lastChangedAt,
                              secret.deletion?.deletedAt, secret.deletion?.purgeAt, secret.primaryRowId, secret.rotation.enabled,
                              secret.rotation.rotatorARN, secret.rotation.rulesJSON, secret.rotation.lastRotatedAt,
                              secret.rotation.nextRotationAt, secret.resourcePolicy, secret.rowId])
-        try saveTags(secret)
+        // Most changes (a new version) leave the tags as they are: rewriting them would cost two
+        // index updates per tag.
+        if try tags(ofSecretRow: secret.rowId) != secret.tags { try saveTags(secret) }
     }
 
     func insertVersion(of secret: SecretRecord, id: String, createdAt: Double, value: SecretValue) throws {
@@ -705,6 +707,11 @@ struct Session: SecretStoreWriter {
 
     // MARK: Rows
 
+    private func tags(ofSecretRow id: Int64) throws -> [Tag] {
+        try Row.fetchAll(statement("SELECT key, value FROM tags WHERE secret_id = ? ORDER BY position"), arguments: [id])
+            .map { Tag(key: $0["key"], value: $0["value"]) }
+    }
+
     private func saveTags(_ secret: SecretRecord) throws {
         try statement("DELETE FROM tags WHERE secret_id = ?").execute(arguments: [secret.rowId])
         for (position, tag) in secret.tags.enumerated() {
@@ -727,8 +734,7 @@ struct Session: SecretStoreWriter {
 
     private func secretRecord(_ row: Row, account: String) throws -> SecretRecord {
         let id: Int64 = row["id"]
-        let tags = try Row.fetchAll(statement("SELECT key, value FROM tags WHERE secret_id = ? ORDER BY position"), arguments: [id])
-            .map { Tag(key: $0["key"], value: $0["value"]) }
+        let tags = try tags(ofSecretRow: id)
         let deletedAt: Double? = row["deleted_at"]
         let purgeAt: Double? = row["purge_at"]
         let suffix: String = row["arn_suffix"]

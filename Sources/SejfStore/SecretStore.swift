@@ -240,6 +240,7 @@ public protocol SecretStoreWriter: SecretStoreReader {
     func insertSecret(_ secret: NewSecret) throws -> SecretRecord
     /// Saves the mutable metadata: description, KMS key id, tags, dates, deletion state, primary
     /// (a replica promoted to a standalone secret loses it), rotation settings, resource policy.
+    /// Not `LastAccessedDate`, which only ``recordAccess(toSecrets:day:)`` moves.
     func updateSecret(_ secret: SecretRecord) throws
     /// Moves `LastAccessedDate` of the secrets in these rows forward to `day` (never back).
     func recordAccess(toSecrets rowIds: [Int64], day: Double) throws

@@ -74,10 +74,15 @@ import SejfCrypto
         secret.description = "described"
         secret.tags = [Tag(key: "b", value: "2"), Tag(key: "a", value: "1")]
         secret.deletion = DeletionState(deletedAt: 10, purgeAt: 20)
-        secret.lastAccessedAt = 5
         try store.write { try $0.updateSecret(secret) }
-        let read = try store.read { try $0.secret(.name("s"), in: f.dev) }
-        #expect(read == secret)
+        #expect(try store.read { try $0.secret(.name("s"), in: f.dev) } == secret)
+        // Use is recorded apart, never moves back, and an update leaves it alone.
+        try store.write { try $0.recordAccess(toSecrets: [secret.rowId], day: 5) }
+        try store.write { try $0.recordAccess(toSecrets: [secret.rowId], day: 4) }
+        secret.tags = [Tag(key: "a", value: "1")]
+        try store.write { try $0.updateSecret(secret) }
+        secret.lastAccessedAt = 5
+        #expect(try store.read { try $0.secret(.name("s"), in: f.dev) } == secret)
     }
 
     @Test func failedTransactionWritesNothing() throws {

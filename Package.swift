@@ -43,8 +43,7 @@ let package = Package(
         // The operations, shared by the server and the embedded CLI.
         .target(
             name: "SejfService",
-            dependencies: ["SejfCore", "SejfCrypto", "SejfStore", "SejfRender", "Yams", .product(name: "Metrics", package: "swift-metrics"),
-                           .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: ["SejfCore", "SejfCrypto", "SejfStore", "SejfRender", "Yams", .product(name: "Metrics", package: "swift-metrics")]
         ),
         // Pure formatting of resolved values: Kubernetes Secret/ConfigMap YAML, dotenv, Docker
         // env-file, shell, JSON. Reads nothing itself: the service resolves and audits.
@@ -63,6 +62,7 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

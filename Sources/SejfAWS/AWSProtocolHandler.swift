@@ -127,10 +127,12 @@ public struct AWSProtocolHandler: Sendable {
 
     /// Handles one request without blocking the calling task. A read-only operation is served
     /// on it, and its audit events are made durable asynchronously before it answers; any other
-    /// operation waits for its own commit, so it runs on ``BlockingWork``.
-    public func serve(_ request: AWSHTTPRequest, requestId: String) async -> AWSHTTPResponse {
+    /// operation waits for its own commit, so it is handed to `offload`, which runs it on a
+    /// thread that may block.
+    public func serve(_ request: AWSHTTPRequest, requestId: String,
+                      offload: (@escaping @Sendable () -> AWSHTTPResponse) async -> AWSHTTPResponse) async -> AWSHTTPResponse {
         guard let operation = try? resolveOperation(request), operation.readsOnly else {
-            return await BlockingWork.shared.run { self.handle(request, requestId: requestId) }
+            return await offload { self.handle(request, requestId: requestId) }
         }
         let (response, auditFailure) = await service.serveWithDeferredAudit { handle(request, requestId: requestId) }
         guard let auditFailure, response.status == 200 else { return response }

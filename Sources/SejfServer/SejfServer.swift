@@ -160,7 +160,7 @@ public enum SejfHTTPServer {
             SigV4Request(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
                          headers: wireHeaders(request), body: Array(buffer: body)),
             sourceAddress: context.remoteAddress?.ipAddress ?? "unknown")
-        let answer = await handler.serve(awsRequest, requestId: requestId)
+        let answer = await handler.serve(awsRequest, requestId: requestId, offload: BlockingWork.shared.run)
         let elapsed = ContinuousClock.now - start
         context.logger.info("request", metadata: [
             "request_id": .string(requestId), "principal": .string(answer.principal ?? "-"), "operation": .string(answer.operation ?? "-"),

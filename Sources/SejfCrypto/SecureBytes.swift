@@ -135,6 +135,15 @@ extension SecureBytes {
         }
         return try body(buffer)
     }
+
+    /// ``withTemporary(count:_:)`` with random bytes: a fresh short-lived key (a new version's
+    /// data key).
+    public static func withTemporaryRandom<T>(count: Int, _ body: (SecureBytes) throws -> T) rethrows -> T {
+        try withTemporary(count: count) { buffer in
+            randombytes_buf(buffer.pointer, buffer.count)
+            return try body(buffer)
+        }
+    }
 }
 
 /// The pool behind ``SecureBytes/withTemporary(count:_:)``: wiped buffers, by size, at most

@@ -42,9 +42,10 @@ public enum Envelope {
     }
 
     public static func seal(_ plaintext: [UInt8], binding: Binding, kek: KeyEncryptionKey) throws -> Sealed {
-        let dataKey = SecureBytes.random(count: AEAD.keyLength)
-        let ciphertext = try AEAD.seal(plaintext, associatedData: binding.associatedData("value"), key: dataKey)
-        return Sealed(wrappedKey: try wrap(dataKey, binding: binding, kek: kek), ciphertext: [formatVersion] + ciphertext)
+        try SecureBytes.withTemporaryRandom(count: AEAD.keyLength) { dataKey in
+            let ciphertext = try AEAD.seal(plaintext, associatedData: binding.associatedData("value"), key: dataKey)
+            return Sealed(wrappedKey: try wrap(dataKey, binding: binding, kek: kek), ciphertext: [formatVersion] + ciphertext)
+        }
     }
 
     /// Opens a version. Any mismatch — wrong key, altered byte, row moved — is `DecryptionFailure`.

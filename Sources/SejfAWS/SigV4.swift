@@ -52,6 +52,7 @@ public enum SigV4 {
     /// encoded a second time (`%20` becomes `%2520`), which is what AWS and the SDKs do for
     /// every service but S3.
     public static func canonicalPath(_ rawPath: String) -> String {
+        if rawPath == "/" { return rawPath }  // every SDK's request to a JSON service
         let normalised = removeDotSegments(rawPath.isEmpty ? "/" : rawPath)
         return uriEncode(Array(normalised.utf8), keepSlash: true)
     }
@@ -76,6 +77,7 @@ public enum SigV4 {
     /// RFC 3986's unreserved set (so `+` stays a literal plus), a key without `=` given an empty
     /// value, sorted by encoded key and then encoded value, joined with `&`.
     public static func canonicalQuery(_ rawQuery: String, excludingKeys: Set<String> = []) -> String {
+        if rawQuery.isEmpty { return "" }
         let excluded = Set(excludingKeys.map { Array($0.utf8) })
         var pairs: [(key: [UInt8], value: [UInt8])] = []
         for (key, value) in queryPairs(rawQuery) where !excluded.contains(key) {
@@ -100,6 +102,7 @@ public enum SigV4 {
 
     /// The first decoded value of query parameter `key`, as text.
     static func queryValue(_ rawQuery: String, _ key: String) -> String? {
+        if rawQuery.isEmpty { return nil }
         let wanted = Array(key.utf8)
         return queryPairs(rawQuery).first { $0.key == wanted }.map { String(decoding: $0.value, as: UTF8.self) }
     }
@@ -120,8 +123,22 @@ public enum SigV4 {
     /// Trims leading and trailing whitespace and turns every inner run of whitespace (spaces,
     /// tabs, folded line breaks) into one space — the spec's `Trimall`.
     public static func trimAll(_ value: String) -> String {
-        value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n"
-            || $0 == "\u{0B}" || $0 == "\u{0C}" }).joined(separator: " ")
+        let bytes = value.utf8
+        var previousIsSpace = true  // so a leading space counts as a run
+        var isCanonical = true
+        for byte in bytes {
+            let space = isTrimAllSpace(byte)
+            if space && (previousIsSpace || byte != UInt8(ascii: " ")) { isCanonical = false; break }
+            previousIsSpace = space
+        }
+        if isCanonical && !previousIsSpace || bytes.isEmpty { return value }  // most values: nothing to do
+        return bytes.split(whereSeparator: isTrimAllSpace).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+    }
+
+    /// The whitespace `trimAll` trims and collapses: space, tab, line feed, carriage return,
+    /// vertical tab and form feed.
+    private static func isTrimAllSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
     }
 
     /// Hex SHA-256 of the body.
@@ -224,8 +241,25 @@ public enum SigV4 {
         }
     }
 
+    /// The pieces of `text` between the bytes `separator` (an ASCII character), as slices of it:
+    /// a scan of bytes, much cheaper than splitting on Characters.
+    static func split(_ text: Substring, at separator: UInt8, omittingEmptySubsequences: Bool = true) -> [Substring] {
+        text.utf8.split(separator: separator, omittingEmptySubsequences: omittingEmptySubsequences)
+            .map { text[$0.startIndex..<$0.endIndex] }
+    }
+
     /// ASCII-only lower-casing, as HTTP header names need (no locale, no Unicode folding).
     static func lowercasedASCII(_ text: String) -> String {
-        String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        String(decoding: text.utf8.map(lowercasedASCII), as: UTF8.self)
+    }
+
+    /// Whether `a` and `b` are equal once ASCII letters are lower-cased (header names), without
+    /// building either lower-cased string.
+    static func equalsIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { lowercasedASCII($0) == lowercasedASCII($1) }
+    }
+
+    private static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
+        byte >= 65 && byte <= 90 ? byte + 32 : byte
     }
 }

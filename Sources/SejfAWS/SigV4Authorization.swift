@@ -34,7 +34,7 @@ public struct SigV4Authorization: Sendable, Equatable {
 
     /// The `/`-separated elements of ``credential``.
     public var credentialElements: [String] {
-        credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        SigV4.split(credential[...], at: UInt8(ascii: "/"), omittingEmptySubsequences: false).map(String.init)
     }
 
     /// The access key id: the first element of ``credential``.
@@ -79,15 +79,15 @@ public struct SigV4Authorization: Sendable, Equatable {
             throw .incomplete("Unsupported AWS 'algorithm': '\(algorithm)' (only \(SigV4.algorithm) for now). ")
         }
         var parameters: [String: String] = [:]
-        for piece in header.dropFirst(algorithm.count).split(separator: ",") {
-            let parameter = trimmed(String(piece))
+        for piece in SigV4.split(header.dropFirst(algorithm.count), at: UInt8(ascii: ",")) {
+            let parameter = trimmed(piece)
             if parameter.isEmpty { continue }
-            guard let equals = parameter.firstIndex(of: "=") else {
+            guard let equals = parameter.utf8.firstIndex(of: UInt8(ascii: "=")) else {
                 throw .incomplete(
                     "'\(parameter)' not a valid key=value pair (missing equal-sign) in Authorization header: '\(header)'.")
             }
             // Later values win, as AWS does.
-            parameters[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
+            parameters[String(parameter[..<equals])] = String(parameter[parameter.utf8.index(after: equals)...])
         }
 
         var problems: [String] = []
@@ -175,14 +175,19 @@ public struct SigV4Authorization: Sendable, Equatable {
     }
 
     private static func signedHeaderList(_ text: String) -> [String] {
-        text.split(separator: ";", omittingEmptySubsequences: true).map { trimmed(String($0)) }
+        SigV4.split(text[...], at: UInt8(ascii: ";")).map { trimmed($0) }
     }
 
     private static func trimmed(_ text: String) -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
-        guard let first = text.firstIndex(where: { !isSpace($0) }),
-              let last = text.lastIndex(where: { !isSpace($0) })
+        trimmed(text[...])
+    }
+
+    private static func trimmed(_ text: Substring) -> String {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        let bytes = text.utf8
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }),
+              let last = bytes.lastIndex(where: { !isSpace($0) })
         else { return "" }
-        return String(text[first...last])
+        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }

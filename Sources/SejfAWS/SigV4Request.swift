@@ -40,19 +40,17 @@ public struct SigV4Request: Sendable {
 
     /// Every value of the header `name` (case-insensitive), in the order received.
     public func values(of name: String) -> [String] {
-        let wanted = SigV4.lowercasedASCII(name)
-        return headers.compactMap { SigV4.lowercasedASCII($0.name) == wanted ? $0.value : nil }
+        headers.compactMap { SigV4.equalsIgnoringASCIICase($0.name, name) ? $0.value : nil }
     }
 
     /// The first value of the header `name` (case-insensitive), if present.
     public func value(of name: String) -> String? {
-        values(of: name).first
+        headers.first { SigV4.equalsIgnoringASCIICase($0.name, name) }?.value
     }
 
     /// Replaces every header named `name` (case-insensitive) by one header with `value`, appended.
     public mutating func setHeader(_ name: String, _ value: String) {
-        let wanted = SigV4.lowercasedASCII(name)
-        headers.removeAll { SigV4.lowercasedASCII($0.name) == wanted }
+        headers.removeAll { SigV4.equalsIgnoringASCIICase($0.name, name) }
         headers.append((name: name, value: value))
     }
 }

@@ -28,6 +28,9 @@ public final class SQLiteSecretStore: SecretStore {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "sejf"
+        // Savepoints (each grouped write has one) keep their undo pages in memory: SQLite's
+        // default spills them to a temporary file, created and unlinked for each transaction.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         let database: any DatabaseWriter
         do {
             database = try Self.openReadWrite(path, configuration)

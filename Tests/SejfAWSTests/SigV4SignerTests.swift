@@ -120,6 +120,28 @@ struct SigV4CanonicalTests {
         #expect(SigV4.trimAll(" \"a   b   c\" ") == "\"a b c\"")
     }
 
+    @Test("Trimall: values already canonical come back as they are; others are trimmed and collapsed", arguments: [
+        ("", ""), ("a", "a"), ("a b c", "a b c"), ("application/x-amz-json-1.1", "application/x-amz-json-1.1"),
+        (" a", "a"), ("a ", "a"), ("a  b", "a b"), ("a\tb", "a b"), ("\u{0B}a\u{0C}", "a"), ("a\r\n b", "a b"),
+        ("   ", ""), ("\t", ""), ("é  ü", "é ü"), ("ü\u{301} x", "ü\u{301} x"),
+    ])
+    func trimAll(_ value: String, _ canonical: String) {
+        #expect(SigV4.trimAll(value) == canonical)
+    }
+
+    @Test("header names match without regard to ASCII case, and only whole names match")
+    func headerNames() {
+        var request = SigV4Request(method: "GET", path: "/", headers: [
+            ("X-Amz-Date", "1"), ("x-amz-date-extra", "2"), ("HOST", "h"), ("x-amz-datE", "3"),
+        ])
+        #expect(request.values(of: "x-amz-date") == ["1", "3"])
+        #expect(request.value(of: "Host") == "h")
+        #expect(request.value(of: "x-amz-dat") == nil)
+        request.setHeader("X-AMZ-DATE", "4")
+        #expect(request.values(of: "x-amz-date") == ["4"])
+        #expect(request.headers.count == 3)
+    }
+
     @Test("the signing key matches AWS's documented example")
     func signingKey() {
         // From AWS's "Examples of how to derive a signing key for Signature Version 4".

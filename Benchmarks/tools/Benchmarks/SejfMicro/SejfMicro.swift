@@ -50,6 +50,17 @@ func sigV4Benchmarks() {
             blackHole(try SigV4Verifier.verify(request: signed, now: Fixture.date, expectedService: "secretsmanager") { _ in secret })
         }
     }
+    // The server keeps each access key's signing key per day, region and service: this is its cost.
+    let signingKeys = SigV4SigningKeyCache()
+    Benchmark("SigV4 verify (signing key cached, as the server does)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try SigV4Verifier.verify(request: signed, now: Fixture.date, expectedService: "secretsmanager") { scope in
+                try signingKeys.signingKey(for: scope) { scope in
+                    SecureBytes(copying: SigV4.signingKey(secretKey: secret, date: scope.date, region: scope.region, service: scope.service))
+                }
+            })
+        }
+    }
 }
 
 /// Envelope: a ~100-byte version sealed under an environment key made by the key ring, opened.

@@ -16,6 +16,7 @@ public final class SQLiteSecretStore: SecretStore {
     let path: String
     let keyRing: KeyRing
     let metadata = MetadataCache()
+    let secretRecords = SecretRecordCache()
     /// Concurrent writes share a transaction and its fsync (see ``write(_:)``).
     private let writes: GroupCommitter<WriteJob, Void>
 
@@ -110,7 +111,8 @@ public final class SQLiteSecretStore: SecretStore {
     /// A session over `db`, one of this store's connections; `readOnly` for a read transaction,
     /// which can take the metadata once (a write transaction may change it as it goes).
     func session(_ db: Database, readOnly: Bool = false) -> Session {
-        Session(db: db, keyRing: keyRing, metadataCache: metadata, readSnapshot: readOnly ? ReadSnapshot() : nil)
+        Session(db: db, keyRing: keyRing, metadataCache: metadata, secretRecords: secretRecords,
+                readSnapshot: readOnly ? ReadSnapshot() : nil)
     }
 
     /// The current `synchronous` setting of the writer connection (2 = FULL).
@@ -188,9 +190,11 @@ final class WriteJob: @unchecked Sendable {
     }
 }
 
-/// The metadata a read transaction saw: one snapshot cannot see it change.
+/// What a read transaction saw: one snapshot cannot see it change.
 final class ReadSnapshot {
     var metadata: StoreMetadata?
+    /// Secret row id → its revision, for the secrets this transaction looked up.
+    var revisions: [Int64: Int64] = [:]
 }
 
 /// One read snapshot or write transaction.
@@ -198,6 +202,8 @@ struct Session: SecretStoreWriter {
     let db: Database
     let keyRing: KeyRing
     let metadataCache: MetadataCache
+    /// Decoded records of secrets, used by read transactions.
+    let secretRecords: SecretRecordCache
     /// For a read transaction: its metadata, once fetched.
     let readSnapshot: ReadSnapshot?
 
@@ -396,11 +402,30 @@ struct Session: SecretStoreWriter {
 
     func secret(_ identifier: SecretIdentifier, in environment: EnvironmentName) throws -> SecretRecord? {
         let names = identifier.candidateNames
-        let rows = try Row.fetchAll(statement("""
-            SELECT * FROM secrets WHERE environment = ? AND name IN (\(databaseQuestionMarks(count: names.count)))
-            """), arguments: StatementArguments([environment.rawValue] + names))
+        let named = "WHERE environment = ? AND name IN (\(databaseQuestionMarks(count: names.count)))"
+        let arguments = StatementArguments([environment.rawValue] + names)
         let account = try accountId()
-        return try rows.lazy.map { try secretRecord($0, account: account) }.first { identifier.matches($0.arn) }
+        guard let readSnapshot else {
+            let rows = try Row.fetchAll(statement("SELECT * FROM secrets \(named) ORDER BY name"), arguments: arguments)
+            return try rows.lazy.map { try secretRecord($0, account: account) }.first { identifier.matches($0.arn) }
+        }
+        // A read transaction takes the record of a secret unchanged since it was decoded from the cache.
+        for row in try Row.fetchAll(statement("""
+            SELECT id, revision FROM secrets LEFT JOIN secret_revisions ON secret_id = id \(named) ORDER BY name
+            """), arguments: arguments) {
+            let (id, revision): (Int64, Int64?) = (row[0], row[1])
+            let record: SecretRecord
+            if let revision, let cached = secretRecords.entry(id, revision: revision)?.record, cached.arn.account == account {
+                record = cached
+            } else {
+                guard let loaded = try secret(rowId: id) else { continue }
+                if let revision { secretRecords.store(loaded, revision: revision) }
+                record = loaded
+            }
+            readSnapshot.revisions[id] = revision
+            if identifier.matches(record.arn) { return record }
+        }
+        return nil
     }
 
     func secrets(in environment: EnvironmentName) throws -> [SecretRecord] {
@@ -449,6 +474,8 @@ struct Session: SecretStoreWriter {
     }
 
     func versions(of secret: SecretRecord) throws -> StagingLabels {
+        let revision = readSnapshot?.revisions[secret.rowId]
+        if let revision, let cached = secretRecords.entry(secret.rowId, revision: revision)?.versions { return cached }
         var stages: [String: [String]] = [:]
         for row in try Row.fetchAll(statement("SELECT version_id, label FROM labels WHERE secret_id = ? ORDER BY position"),
                                     arguments: [secret.rowId]) {
@@ -459,7 +486,9 @@ struct Session: SecretStoreWriter {
             let id: String = row["version_id"]
             return VersionSummary(id: id, createdAt: row["created_at"], stages: stages[id] ?? [])
         }
-        return StagingLabels(versions: versions)
+        let labels = StagingLabels(versions: versions)
+        if let revision { secretRecords.store(labels, of: secret.rowId, revision: revision) }
+        return labels
     }
 
     func value(of secret: SecretRecord, versionId: String) throws -> SecretValue {

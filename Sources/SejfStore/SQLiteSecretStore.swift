@@ -421,30 +421,32 @@ struct Session: SecretStoreWriter {
 
     func secret(_ identifier: SecretIdentifier, in environment: EnvironmentName) throws -> SecretRecord? {
         let names = identifier.candidateNames
-        let named = "WHERE environment = ? AND name IN (\(databaseQuestionMarks(count: names.count)))"
-        let arguments = StatementArguments([environment.rawValue] + names)
         let account = try accountId()
-        guard let readSnapshot else {
-            let rows = try Row.fetchAll(statement("SELECT * FROM secrets \(named) ORDER BY name"), arguments: arguments)
-            return try rows.lazy.map { try secretRecord($0, account: account) }.first { identifier.matches($0.arn) }
-        }
-        // A read transaction takes the record of a secret unchanged since it was decoded from the cache.
-        for row in try Row.fetchAll(statement("""
-            SELECT id, revision FROM secrets LEFT JOIN secret_revisions ON secret_id = id \(named) ORDER BY name
-            """), arguments: arguments) {
-            let (id, revision): (Int64, Int64?) = (row[0], row[1])
-            let record: SecretRecord
-            if let revision, let cached = secretRecords.entry(id, revision: revision)?.record, cached.arn.account == account {
-                record = cached
-            } else {
-                guard let loaded = try secret(rowId: id) else { continue }
-                if let revision { secretRecords.store(loaded, revision: revision) }
-                record = loaded
-            }
-            readSnapshot.revisions[id] = revision
+        let rows = try Row.fetchCursor(statement("""
+            SELECT secrets.*, secret_revisions.revision AS revision FROM secrets
+            LEFT JOIN secret_revisions ON secret_id = id
+            WHERE environment = ? AND name IN (\(databaseQuestionMarks(count: names.count))) ORDER BY name
+            """), arguments: StatementArguments([environment.rawValue] + names))
+        while let row = try rows.next() {
+            let record = try cachedSecretRecord(row, account: account)
             if identifier.matches(record.arn) { return record }
         }
         return nil
+    }
+
+    /// The record of the secret in `row` (a `secrets` row with its `revision`). A read
+    /// transaction takes it from the cache when the secret has not changed since it was decoded,
+    /// and notes the revision it saw for ``versions(of:)``.
+    private func cachedSecretRecord(_ row: Row, account: String) throws -> SecretRecord {
+        guard let readSnapshot else { return try secretRecord(row, account: account) }
+        let (id, revision): (Int64, Int64?) = (row["id"], row["revision"])
+        readSnapshot.revisions[id] = revision
+        if let revision, let cached = secretRecords.entry(id, revision: revision)?.record, cached.arn.account == account {
+            return cached
+        }
+        let record = try secretRecord(row, account: account)
+        if let revision { secretRecords.store(record, revision: revision) }
+        return record
     }
 
     func secrets(in environment: EnvironmentName) throws -> [SecretRecord] {

@@ -93,15 +93,15 @@ public final class SQLiteSecretStore: SecretStore {
         try translate {
             try database.unsafeRead { db in
                 try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
-                let result: T
                 do {
-                    result = try body(session(db, readOnly: true))
+                    let result = try body(session(db, readOnly: true))
+                    try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                    return result
                 } catch {
+                    // Also when COMMIT failed: the connection must not stay in a transaction.
                     try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute()
                     throw error
                 }
-                try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
-                return result
             }
         }
     }

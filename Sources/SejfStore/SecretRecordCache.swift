@@ -15,31 +15,53 @@ final class SecretRecordCache: Sendable {
         let revision: Int64
         let record: SecretRecord
         var versions: StagingLabels?
+
+        /// What the entry weighs against ``SecretRecordCache/capacity``: one per secret and one
+        /// per version (a secret keeps up to 100).
+        var cost: Int { 1 + (versions?.versions.count ?? 0) }
     }
 
-    /// At most this many secrets; a full cache starts over (secrets read often come back first).
-    static let capacity = 10_000
+    /// The most the cache holds, counted in ``Entry/cost``: 10,000 secrets with a few versions
+    /// each, or fewer with many (about 15 MB either way). A full cache starts over.
+    static let capacity = 40_000
 
-    private let entries = Mutex<[Int64: Entry]>([:])
+    private struct Contents {
+        var entries: [Int64: Entry] = [:]
+        var cost = 0
+
+        mutating func replace(_ id: Int64, with entry: Entry) {
+            cost += entry.cost - (entries[id]?.cost ?? 0)
+            entries[id] = entry
+            if cost > SecretRecordCache.capacity {
+                entries = [id: entry]
+                cost = entry.cost
+            }
+        }
+    }
+
+    private let contents = Mutex(Contents())
 
     /// The entry for row `id`, if it was decoded at `revision`.
     func entry(_ id: Int64, revision: Int64) -> Entry? {
-        entries.withLock { entries in entries[id].flatMap { $0.revision == revision ? $0 : nil } }
+        contents.withLock { contents in contents.entries[id].flatMap { $0.revision == revision ? $0 : nil } }
     }
 
     /// Keeps `record`, decoded at `revision`.
     func store(_ record: SecretRecord, revision: Int64) {
-        entries.withLock { entries in
-            if entries.count >= Self.capacity && entries[record.rowId] == nil { entries.removeAll(keepingCapacity: true) }
-            entries[record.rowId] = Entry(revision: revision, record: record)
-        }
+        contents.withLock { $0.replace(record.rowId, with: Entry(revision: revision, record: record)) }
     }
 
     /// Adds the versions of row `id` to its entry, if that entry is still at `revision`.
     func store(_ versions: StagingLabels, of id: Int64, revision: Int64) {
-        entries.withLock { entries in
-            guard entries[id]?.revision == revision else { return }
-            entries[id]?.versions = versions
+        contents.withLock { contents in
+            guard var entry = contents.entries[id], entry.revision == revision else { return }
+            entry.versions = versions
+            contents.replace(id, with: entry)
         }
+    }
+
+    /// The secrets held, and their total ``Entry/cost`` (for tests).
+    var size: (secrets: Int, cost: Int) {
+        contents.withLock { ($0.entries.count, $0.cost) }
     }
 }

@@ -91,4 +91,30 @@ struct SecretRecordCacheTests {
         #expect(try read("old/name", from: f.store, in: f.dev) == nil)
         #expect(try read("new/name", from: f.store, in: f.dev)?.0 == new)
     }
+
+    @Test func theCacheWeighsVersionsAndStartsOverWhenFull() {
+        let cache = SecretRecordCache()
+        let record = { (id: Int64) in
+            SecretRecord(rowId: id, arn: SecretARN(environment: try! EnvironmentName("dev"), account: "123456789012", name: "s\(id)", suffix: "AbCdEf"),
+                         description: nil, kmsKeyId: nil, tags: [], createdAt: 0, lastChangedAt: 0, lastAccessedAt: nil, deletion: nil,
+                         primaryRowId: nil, rotation: RotationSettings(),
+                         resourcePolicy: nil)
+        }
+        let hundredVersions = StagingLabels(versions: (0..<100).map { VersionSummary(id: "v\($0)", createdAt: Double($0), stages: []) })
+        var id: Int64 = 0
+        while cache.size.cost + 101 <= SecretRecordCache.capacity {
+            id += 1
+            cache.store(record(id), revision: 7)
+            cache.store(hundredVersions, of: id, revision: 7)
+        }
+        #expect(cache.size == (secrets: Int(id), cost: Int(id) * 101))
+        #expect(cache.entry(1, revision: 7)?.versions == hundredVersions)
+        #expect(cache.entry(1, revision: 8) == nil)  // another revision is a miss
+        // One more secret with its versions goes over: the cache starts over with it alone.
+        cache.store(record(id + 1), revision: 7)
+        cache.store(hundredVersions, of: id + 1, revision: 7)
+        #expect(cache.size == (secrets: 1, cost: 101))
+        #expect(cache.entry(1, revision: 7) == nil)
+        #expect(cache.entry(id + 1, revision: 7)?.versions == hundredVersions)
+    }
 }

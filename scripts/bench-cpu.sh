@@ -38,7 +38,8 @@ for _ in $(seq "$rounds"); do
         for _ in $(seq 60); do
             sleep 1
             if grep -q "wrk 16s" "$work/bench.log"; then
-                server=$(pgrep -f "^$binary server" | head -1)
+                # bench.py's own child: another server of the same binary may be running.
+                server=$(pgrep -P "$bench" -f "^$binary server" | head -1)
                 break
             fi
         done

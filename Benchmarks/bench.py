@@ -101,13 +101,14 @@ def clean_env(**extra: str) -> dict:
 
 
 def read_proc_status(pid: int) -> dict:
-    """VmRSS / VmHWM of a process in MiB (None when it is gone)."""
+    """VmRSS / VmHWM / RssAnon (its anonymous part: heap and stacks) of a process in MiB
+    (empty when it is gone)."""
     out = {}
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
+                if key in ("VmRSS", "VmHWM", "RssAnon"):
                     out[key] = int(value.split()[0]) / 1024.0
     except OSError:
         return {}

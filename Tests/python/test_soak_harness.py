@@ -28,8 +28,10 @@ def test_a_short_soak_has_no_errors_and_reports_every_interval(tmp_path):
     assert len(report["samples"]) >= 9  # one per 3 s interval over 30 s
     for sample in report["samples"]:
         assert sample["requests"] > 0 and sample["rss_mb"] > 0, sample
+        assert 0 < sample["anon_mb"] < sample["rss_mb"], sample  # the heap's share, apart from the mapped binary
         assert sample["p99_ms"] >= sample["p50_ms"] > 0, sample
     assert report["rss_start_mb"] > 0 and report["rss_end_mb"] > 0 and report["p99_ms_median"] > 0
+    assert 0 < report["anon_end_mb"] < report["rss_end_mb"]
     assert "soak OK" in proc.stdout and "MB/min" in proc.stdout
 
 

@@ -142,11 +142,12 @@ def percentile(values, fraction):
 
 
 def sample(load, target, started):
-    """One interval's figures, and the server's RSS now (MiB)."""
+    """One interval's figures, and the server's RSS now and its anonymous part (MiB)."""
     interval = load.take()
-    rss = bench.read_proc_status(target.pid).get("VmRSS")
+    status = bench.read_proc_status(target.pid)
+    rss, anon = status.get("VmRSS"), status.get("RssAnon")
     p50, p99 = percentile(interval.latencies, 0.50), percentile(interval.latencies, 0.99)
-    return {"t": round(time.monotonic() - started, 1), "rss_mb": rss, "requests": len(interval.latencies),
+    return {"t": round(time.monotonic() - started, 1), "rss_mb": rss, "anon_mb": anon, "requests": len(interval.latencies),
             "errors": len(interval.errors), "first_errors": interval.errors[:3],
             "p50_ms": round(p50 * 1000, 2) if p50 is not None else None,
             "p99_ms": round(p99 * 1000, 2) if p99 is not None else None}
@@ -159,6 +160,7 @@ def summarise(samples, args, seconds, exit_status):
         measured = [s for s in samples if s["rss_mb"] is not None]
     minutes = [s["t"] / 60 for s in measured]
     rss = [s["rss_mb"] for s in measured]
+    anon = [s["anon_mb"] for s in measured if s.get("anon_mb") is not None]
     slope = statistics.linear_regression(minutes, rss).slope if len(set(minutes)) > 1 else 0.0
     growth = slope * (minutes[-1] - minutes[0]) if measured else 0.0
     p99s = [s["p99_ms"] for s in measured if s["p99_ms"] is not None]
@@ -172,6 +174,7 @@ def summarise(samples, args, seconds, exit_status):
         "rss_start_mb": round(rss[0], 1) if rss else None, "rss_end_mb": round(rss[-1], 1) if rss else None,
         "rss_max_mb": round(max(rss), 1) if rss else None, "rss_slope_mb_per_min": round(slope, 3),
         "rss_growth_mb": round(growth, 1),
+        "anon_start_mb": round(anon[0], 1) if anon else None, "anon_end_mb": round(anon[-1], 1) if anon else None,
         "p99_ms_median": round(statistics.median(p99s), 2) if p99s else None,
         "p99_ms_max": round(max(p99s), 2) if p99s else None,
         "server_exit_status": exit_status, "samples": samples,
@@ -251,7 +254,8 @@ def main(argv=None):
     verdict = "OK" if not report["problems"] else "FAILED: " + "; ".join(report["problems"])
     print(f"soak {verdict}: {report['seconds']} s, {report['requests']} requests "
           f"({report['requests_per_second']}/s), {report['errors']} errors; RSS {report['rss_start_mb']} -> "
-          f"{report['rss_end_mb']} MB (max {report['rss_max_mb']}), slope {report['rss_slope_mb_per_min']} MB/min; "
+          f"{report['rss_end_mb']} MB (max {report['rss_max_mb']}; anonymous {report['anon_start_mb']} -> {report['anon_end_mb']}), "
+          f"slope {report['rss_slope_mb_per_min']} MB/min; "
           f"p99 per {args.interval:g} s: median {report['p99_ms_median']} ms, max {report['p99_ms_max']} ms")
     for error in report["first_errors"]:
         print(f"  error: {error}")

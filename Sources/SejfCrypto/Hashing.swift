@@ -50,12 +50,26 @@ public enum Hash {
 
     /// Lower-case hexadecimal of a byte array (for key ids and digests, never for keys).
     public static func hex(_ bytes: [UInt8]) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+        hex(bytes, dashAfter: [])
+    }
+
+    /// Lower-case hexadecimal of `bytes`, with a `-` after the first n bytes for each n in `dashAfter`
+    /// (ascending; `[4, 6, 8, 10]` gives a UUID's 8-4-4-4-12 form), written straight into the string.
+    static func hex(_ bytes: [UInt8], dashAfter: [Int]) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2 + dashAfter.count) { out in
+            var written = 0
+            var dashes = dashAfter[...]
             for (i, byte) in bytes.enumerated() {
-                out[2 * i] = hexDigit(byte >> 4)
-                out[2 * i + 1] = hexDigit(byte & 0x0f)
+                if dashes.first == i {
+                    out[written] = UInt8(ascii: "-")
+                    written += 1
+                    dashes.removeFirst()
+                }
+                out[written] = hexDigit(byte >> 4)
+                out[written + 1] = hexDigit(byte & 0x0f)
+                written += 2
             }
-            return bytes.count * 2
+            return written
         }
     }
 

@@ -170,7 +170,5 @@ public func randomUUIDString() -> String {
     var bytes = randomBytes(count: 16)
     bytes[6] = bytes[6] & 0x0F | 0x40
     bytes[8] = bytes[8] & 0x3F | 0x80
-    let hex = Hash.hex(bytes)
-    let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
-    return parts.joined(separator: "-")
+    return Hash.hex(bytes, dashAfter: [4, 6, 8, 10])
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SejfCrypto
 
@@ -103,10 +104,28 @@ struct SecureBytesTests {
         #expect(randomBytes(count: 32) != randomBytes(count: 32))
         #expect(!SecureBytes.random(count: 32).constantTimeEquals(SecureBytes.random(count: 32)))
     }
+
+    @Test func randomUUIDsAreVersion4InTheirTextForm() throws {
+        let form = try Regex("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+        let uuids = (0..<200).map { _ in randomUUIDString() }
+        for uuid in uuids {
+            #expect(uuid.wholeMatch(of: form) != nil, "\(uuid)")
+            #expect(UUID(uuidString: uuid)?.uuidString.lowercased() == uuid)
+        }
+        #expect(Set(uuids).count == uuids.count)
+    }
 }
 
 struct HashTests {
     // FIPS 180-2 and RFC 4231 test vectors.
+    @Test func hexWithDashes() {
+        let bytes: [UInt8] = Array(0...15)
+        #expect(Hash.hex(bytes) == "000102030405060708090a0b0c0d0e0f")
+        #expect(Hash.hex(bytes, dashAfter: [4, 6, 8, 10]) == "00010203-0405-0607-0809-0a0b0c0d0e0f")
+        #expect(Hash.hex([0xAB, 0xCD], dashAfter: [1]) == "ab-cd")
+        #expect(Hash.hex([], dashAfter: []) == "")
+    }
+
     @Test func sha256KnownAnswer() {
         #expect(Hash.hex(Hash.sha256(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(Hash.hex(Hash.sha256([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")

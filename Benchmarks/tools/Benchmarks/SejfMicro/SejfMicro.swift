@@ -1,5 +1,5 @@
 // Micro-benchmarks of the pieces of a GetSecretValue request's hot path, one operation per
-// iteration: SigV4 verification, envelope open, access-control decision, audit event hashing
+// iteration: the request id, SigV4 verification, envelope open, access-control decision, audit event hashing
 // and encoding. Run: scripts/bench-micro.sh (or `swift package --package-path Benchmarks/tools
 // benchmark`). Figures: wall time per operation (p50/p99), throughput, mallocs per operation.
 import Benchmark
@@ -16,6 +16,7 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(3),
         maxIterations: 100_000
     )
+    requestIdBenchmarks()
     sigV4Benchmarks()
     envelopeBenchmarks()
     accessControlBenchmarks()
@@ -30,6 +31,15 @@ enum Fixture {
     static let versionId = "0b9c7f5e-2d1a-4c3b-9e8f-7a6b5c4d3e2f"
     static let value = Array(#"{"username": "svc-000042", "password": "Q7vX2mN9pL4kR8sT1wY6zB3cD5fG0hJ2aE7uI9oP4lK8nM1q", "port": 5432}"#.utf8)
     static let date = Date(timeIntervalSince1970: 1_795_000_000)
+}
+
+/// The request id every request gets (and its audit event carries).
+func requestIdBenchmarks() {
+    Benchmark("Request id (random version-4 UUID text)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(randomUUIDString())
+        }
+    }
 }
 
 /// SigV4: a GetSecretValue request signed the way botocore signs it, verified as the server does.

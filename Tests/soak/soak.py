@@ -8,12 +8,13 @@ one keep-alive connection: 90% GetSecretValue, 5% DescribeSecret, 5% PutSecretVa
 new version). Requests are signed with Benchmarks/bench.py's SigV4 code; reads are re-signed every
 10 minutes (SigV4 allows 15), puts are signed as they are sent (each carries its own token).
 
-Every `--interval` seconds it samples the server's RSS and records the requests, errors and p50 /
+Every `--interval` seconds it samples the server's RSS (and its anonymous part, heap and stacks,
+apart from the mapped binary's pages) and records the requests, errors and p50 /
 p99 latency of that interval. Every answer is checked (status 200, the right secret and value, a
 put's VersionId is its token); anything else, and any socket error, is an error.
 
-The report (stdout, and `--json FILE`): RSS at the start and end of the measured part (after
-`--warmup` seconds) and its linear-regression slope in MB/min, p99 per interval (median, max),
+The report (stdout, and `--json FILE`): RSS and anonymous RSS at the start and end of the measured
+part (after `--warmup` seconds), the RSS's linear-regression slope in MB/min, p99 per interval (median, max),
 requests and errors. The exit status is 1 when there was any error, when the server died, or when
 the RSS grew by more than `--max-growth-mb` over the measured part (by the regression line).
 

@@ -6,6 +6,7 @@ import SejfService
 /// `sejf init`: create the data directory, one key per environment and the admin principal.
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Create a data directory: the database, one key per environment, the admin principal.",
         discussion: """
             Environments come from --environments, else from the *.yaml files of --definitions \

@@ -8,7 +8,7 @@ struct PrincipalCommand: ParsableCommand {
         subcommands: [Create.self, List.self, Delete.self])
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a principal.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a principal.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Name: 1-64 letters, digits or +=,.@_-.") var name: String
         @Option(name: .long, help: "What it is for.") var description: String = ""
@@ -20,7 +20,7 @@ struct PrincipalCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List principals.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List principals.")
         @OptionGroup var store: StoreOptions
 
         func run() throws {
@@ -33,7 +33,7 @@ struct PrincipalCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a principal and its access keys (they stop working at once).")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a principal and its access keys (they stop working at once).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Name.") var name: String
 
@@ -58,7 +58,7 @@ struct KeyCommand: ParsableCommand {
                       RotateKEK.self, RetireKEK.self, ListKEKs.self])
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an access key; its secret is shown only now.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an access key; its secret is shown only now.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Principal name.") var principal: String
 
@@ -72,7 +72,7 @@ struct KeyCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List access keys (never their secrets).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List access keys (never their secrets).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Principal name (default: all).") var principal: String?
 
@@ -86,7 +86,7 @@ struct KeyCommand: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Deactivate an access key: its next request is refused.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Deactivate an access key: its next request is refused.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Access key id.") var id: String
 
@@ -94,7 +94,7 @@ struct KeyCommand: ParsableCommand {
     }
 
     struct Activate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reactivate a revoked access key.")
+        static let configuration = CommandConfiguration(commandName: "activate", abstract: "Reactivate a revoked access key.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Access key id.") var id: String
 
@@ -102,7 +102,7 @@ struct KeyCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete an access key.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete an access key.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Access key id.") var id: String
 

@@ -94,6 +94,7 @@ struct RenderCommand: ParsableCommand {
 
     struct Rollout: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rollout",
             abstract: "A strategic-merge patch that rolls the app's pods when its values change.",
             discussion: """
                 kubectl patch deployment api --namespace NS --type strategic --patch "$(sejf render rollout --env prod --app api)". \

@@ -9,6 +9,7 @@ import SejfStore
 /// `sejf server`: the AWS Secrets Manager API over HTTP(S), on the embedded SQLite store.
 struct Server: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "server",
         abstract: "Serve the AWS Secrets Manager API (JSON 1.1, SigV4) on the data directory.",
         discussion: """
             Point any AWS client at it: aws --endpoint-url http://127.0.0.1:8780 --region dev \

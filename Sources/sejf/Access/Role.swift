@@ -20,7 +20,7 @@ struct RoleCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Create.self, Delete.self, Bindings.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List roles: built-in ones first, then your own.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List roles: built-in ones first, then your own.")
         @OptionGroup var store: StoreOptions
 
         func run() throws {
@@ -33,7 +33,7 @@ struct RoleCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a role's rules and the bindings that give it.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a role's rules and the bindings that give it.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Role name.") var name: String
 
@@ -74,6 +74,7 @@ struct RoleCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a role of one rule.",
             discussion: """
                 Example: sejf role create db-reader --actions GetSecretValue,DescribeSecret --secrets 'db/*'
@@ -124,7 +125,7 @@ struct RoleCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a role of your own (refused while a binding gives it).")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a role of your own (refused while a binding gives it).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Role name.") var name: String
 
@@ -136,6 +137,7 @@ struct RoleCommand: ParsableCommand {
 
     struct Bindings: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bindings",
             abstract: "List bindings: which role each gives to which principals in which environments.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Only the bindings of this role.") var role: String?

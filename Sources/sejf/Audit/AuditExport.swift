@@ -6,6 +6,7 @@ extension AuditCommand {
     /// `sejf audit export`: the events as JSON Lines, oldest first (`schemas/audit-event.schema.json`).
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write audit events to stdout as JSON Lines, oldest first.",
             discussion: """
                 Each line holds every field the chain hash covers, plus sequence and hash, so an \

@@ -6,6 +6,7 @@ extension AuditCommand {
     /// `sejf audit list`: the newest events matching the filters.
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List audit events, newest first.",
             discussion: "Example: sejf audit list --env prod --secret db/credentials --outcome denied --since 24h")
 

@@ -6,6 +6,7 @@ extension AuditCommand {
     /// `sejf audit prune`: deletes old events, keeping a checkpoint so the rest still verifies.
     struct Prune: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "prune",
             abstract: "Delete audit events older than a time, keeping a checkpoint so the rest still verifies.",
             discussion: """
                 Refused when the chain does not verify. Prints the checkpoint kept (one JSON line). \

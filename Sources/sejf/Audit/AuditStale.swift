@@ -6,6 +6,7 @@ extension AuditCommand {
     /// `sejf audit stale`: secrets nobody read lately — candidates for removal.
     struct Stale: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stale",
             abstract: "List the secrets of an environment whose value nobody read in the last N days.",
             discussion: "Example: sejf audit stale --env prod --days 90. Reads before a prune are not known: prune less than the period you ask about.")
 

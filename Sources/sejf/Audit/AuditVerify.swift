@@ -8,6 +8,7 @@ extension AuditCommand {
     /// checkpoint, which catches a truncated tail.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Verify the audit trail's hash chain (exit status 1 on the first break).",
             discussion: """
                 Prints `ok: N events verified, head SEQ HASH`. An edited, deleted, inserted or \
@@ -63,6 +64,7 @@ extension AuditCommand {
     /// somewhere the database's owner cannot write.
     struct Checkpoint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "checkpoint",
             abstract: "Print the head of the verified audit chain as a checkpoint line, for `verify --checkpoint`.",
             discussion: "The chain is verified first: a checkpoint vouches for the events up to it. Example: sejf audit checkpoint >> /secure/checkpoints.jsonl")
 

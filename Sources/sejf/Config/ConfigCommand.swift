@@ -12,7 +12,7 @@ struct ConfigCommand: ParsableCommand {
         subcommands: [Set.self, Get.self, List.self, Delete.self])
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a configuration value (a new version; created if missing).")
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set a configuration value (a new version; created if missing).")
 
         @OptionGroup var target: SecretTarget
 
@@ -36,7 +36,7 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a configuration value.")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Print a configuration value.")
 
         @OptionGroup var target: SecretTarget
 
@@ -48,7 +48,7 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List configuration values, in clear (configuration is not secret).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List configuration values, in clear (configuration is not secret).")
 
         @OptionGroup var environment: EnvironmentOption
         @OptionGroup var store: StoreOptions
@@ -67,7 +67,7 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a configuration value now (no recovery window).")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a configuration value now (no recovery window).")
 
         @OptionGroup var target: SecretTarget
 

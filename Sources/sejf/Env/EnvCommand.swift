@@ -7,7 +7,7 @@ struct EnvCommand: ParsableCommand {
         commandName: "env", abstract: "Show environments.", subcommands: [List.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List environments, their namespaces, key sources and counts.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List environments, their namespaces, key sources and counts.")
 
         @OptionGroup var store: StoreOptions
 

@@ -6,7 +6,7 @@ import SejfService
 extension SecretCommand {
     /// `sejf secret create`: CreateSecret.
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a secret, optionally with its first value.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a secret, optionally with its first value.")
 
         @OptionGroup var target: SecretTarget
         @OptionGroup var value: ValueOptions

@@ -5,6 +5,7 @@ extension SecretCommand {
     /// `sejf secret delete`: DeleteSecret.
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "delete",
             abstract: "Schedule a secret for deletion after a recovery window (7-30 days, default 30), or delete it now with --force.")
 
         @OptionGroup var target: SecretTarget
@@ -25,7 +26,7 @@ extension SecretCommand {
 
     /// `sejf secret restore`: RestoreSecret.
     struct Restore: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a scheduled deletion.")
+        static let configuration = CommandConfiguration(commandName: "restore", abstract: "Cancel a scheduled deletion.")
 
         @OptionGroup var target: SecretTarget
 

@@ -4,7 +4,7 @@ import SejfService
 extension SecretCommand {
     /// `sejf secret describe`: DescribeSecret.
     struct Describe: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a secret's metadata and versions (never its value).")
+        static let configuration = CommandConfiguration(commandName: "describe", abstract: "Show a secret's metadata and versions (never its value).")
 
         @OptionGroup var target: SecretTarget
 

@@ -5,7 +5,7 @@ import SejfService
 extension SecretCommand {
     /// `sejf secret get`: GetSecretValue.
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a secret's value (AWSCURRENT unless --version-id or --label).")
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Print a secret's value (AWSCURRENT unless --version-id or --label).")
 
         @OptionGroup var target: SecretTarget
 

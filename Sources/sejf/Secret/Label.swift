@@ -5,6 +5,7 @@ extension SecretCommand {
     /// `sejf secret label`: UpdateSecretVersionStage.
     struct Label: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "label",
             abstract: "Move a staging label to a version (--to), or remove it from one (--from alone).",
             discussion: """
                 With --to and without --from, the label is taken from whichever version has it now \

@@ -5,7 +5,7 @@ import SejfService
 extension SecretCommand {
     /// `sejf secret list`: ListSecrets, all pages.
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the secrets and configuration of an environment.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the secrets and configuration of an environment.")
 
         @OptionGroup var environment: EnvironmentOption
         @OptionGroup var store: StoreOptions

@@ -7,6 +7,7 @@ extension SecretCommand {
     /// `sejf secret put`: PutSecretValue, creating the secret first if it does not exist.
     struct Put: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "put",
             abstract: "Store a new value (a new version, AWSCURRENT unless --label is given); creates the secret if needed.")
 
         @OptionGroup var target: SecretTarget

@@ -6,11 +6,13 @@ extension SecretCommand {
     /// `sejf secret rotation set|cancel`: RotateSecret's settings and CancelRotateSecret.
     struct Rotation: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rotation",
             abstract: "Configure or cancel a secret's rotation (rotator and schedule).",
             subcommands: [Set.self, Cancel.self])
 
         struct Set: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "set",
                 abstract: "Set the rotator and schedule, turning automatic rotation on (RotateSecret).",
                 discussion: """
                     Rotators: sejf:random[?keys=password&length=32…], sejf:postgres-single-user, \
@@ -42,6 +44,7 @@ extension SecretCommand {
 
         struct Cancel: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "cancel",
                 abstract: "Turn automatic rotation off and abandon an unfinished rotation (CancelRotateSecret).")
             @OptionGroup var target: SecretTarget
 

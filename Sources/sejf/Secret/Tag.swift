@@ -18,7 +18,7 @@ extension SecretCommand {
 
     /// `sejf secret untag`: UntagResource.
     struct Untag: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove tags by key.")
+        static let configuration = CommandConfiguration(commandName: "untag", abstract: "Remove tags by key.")
 
         @OptionGroup var target: SecretTarget
 

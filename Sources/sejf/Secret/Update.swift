@@ -4,7 +4,7 @@ import SejfService
 extension SecretCommand {
     /// `sejf secret update`: UpdateSecret.
     struct Update: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a secret's description and/or value.")
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Change a secret's description and/or value.")
 
         @OptionGroup var target: SecretTarget
         @OptionGroup var value: ValueOptions

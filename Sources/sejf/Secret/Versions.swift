@@ -4,7 +4,7 @@ import SejfService
 extension SecretCommand {
     /// `sejf secret versions`: ListSecretVersionIds, all pages.
     struct Versions: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a secret's versions, newest first.")
+        static let configuration = CommandConfiguration(commandName: "versions", abstract: "List a secret's versions, newest first.")
 
         @OptionGroup var target: SecretTarget
 

@@ -4,8 +4,8 @@ import Testing
 
 /// Every command names itself in its configuration. Without `commandName`, ArgumentParser derives
 /// the name with `String(describing:)` of the command's type, whose dynamic casts scan every
-/// protocol conformance of every loaded library on a cold start: about 20 ms of each CLI run
-/// (`sejf secret get` embedded: 63 → 40 ms).
+/// protocol conformance of every loaded library on a cold start: a quarter of a CLI run's CPU
+/// (`sejf secret get` embedded: 46.9 → 38.0 ms, `python3 Benchmarks/bench.py --workloads cli`).
 @Test("every command and subcommand has an explicit commandName")
 func everyCommandHasAnExplicitName() {
     var unnamed: [String] = []
